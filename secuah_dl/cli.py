@@ -1,0 +1,144 @@
+"""The `secuah-dl` command.
+
+```
+secuah-dl info                       # the runtime line (device, precision, versions)
+secuah-dl list                       # the practicals that can be run
+secuah-dl run toy2d [--quick] [--out runs]
+secuah-dl run all --quick --out runs # every practical, report in runs/REPORT.md
+```
+"""
+
+import argparse
+import importlib
+import os
+import pathlib
+import sys
+import time
+
+# name -> (module, one-line description). Modules are imported only when run.
+PRACTICALS = {
+    "toy2d": (
+        "secuah_dl.toy2d",
+        "2-D toy classifier: Dense 64-64-softmax, SGD+Nesterov, decision maps",
+    ),
+}
+
+__all__ = ["PRACTICALS", "main", "run_practicals"]
+
+
+def _quiet_tensorflow():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
+def run_practicals(names, *, quick=False, out_dir="runs", seed=0):
+    """Runs practicals by name and writes `REPORT.md` + `metrics.json`.
+
+    Args:
+        names: list of str. Keys of `PRACTICALS`, or `["all"]`.
+        quick: bool. Quick mode (small data, few epochs). Defaults to `False`.
+        out_dir: str or path-like. Report folder; each practical writes into
+            `out_dir/<name>/`. Defaults to `"runs"`.
+        seed: int. Seed passed to every practical. Defaults to `0`.
+
+    Returns:
+        A tuple `(results, report_path)`.
+
+    Raises:
+        ValueError: if a name is unknown (the message lists the known ones).
+    """
+    names = list(PRACTICALS) if list(names) == ["all"] else list(names)
+    unknown = [n for n in names if n not in PRACTICALS]
+    if unknown:
+        raise ValueError(
+            f"Unknown practical {', '.join(map(repr, unknown))}. Expected one of: "
+            f"{', '.join(PRACTICALS)} or 'all'. Received: {names}"
+        )
+    from secuah_dl import results as results_module
+
+    out_dir = pathlib.Path(out_dir)
+    results = []
+    for name in names:
+        module = importlib.import_module(PRACTICALS[name][0])
+        print(
+            f"[secuah-dl] {name}: running{' (quick mode)' if quick else ''}...",
+            flush=True,
+        )
+        start = time.perf_counter()
+        result = module.run(quick=quick, out_dir=out_dir / name, seed=seed)
+        print(
+            f"[secuah-dl] {name}: done in {time.perf_counter() - start:.1f} s -> {result.out_dir}",
+            flush=True,
+        )
+        results.append(result)
+    report = results_module.write_report(results, out_dir, quick=quick)
+    return results, report
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="secuah-dl",
+        description="Practicals of 'Aprendizaje profundo en biomedicina' (secuah_dl).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser(
+        "info", help="print the runtime line (device, strategy, precision, versions)"
+    )
+    sub.add_parser("list", help="list the practicals")
+    run = sub.add_parser("run", help="run practicals end to end and write a report")
+    run.add_argument(
+        "names",
+        nargs="+",
+        metavar="NAME",
+        help=f"one of {', '.join(PRACTICALS)} or 'all'",
+    )
+    run.add_argument(
+        "--quick",
+        action="store_true",
+        help="small data and few epochs (CI, first look)",
+    )
+    run.add_argument("--out", default="runs", help="output folder (default: runs)")
+    run.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the `secuah-dl` console script.
+
+    Args:
+        argv: list of str or None. Arguments (defaults to `sys.argv[1:]`).
+
+    Returns:
+        int. Process exit status (0 on success, 2 on a usage error).
+    """
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "list":
+        for name, (_, description) in PRACTICALS.items():
+            print(f"{name:12s} {description}")
+        return 0
+    _quiet_tensorflow()
+    if args.command == "info":
+        from secuah_dl import runtime
+
+        print(runtime.describe())
+        return 0
+    try:
+        results, report = run_practicals(
+            args.names, quick=args.quick, out_dir=args.out, seed=args.seed
+        )
+    except ValueError as error:
+        parser.error(str(error))
+    print(f"[secuah-dl] report: {report}")
+    for result in results:
+        scalars = ", ".join(
+            f"{k}={v:.4f}" for k, v in result.metrics.items() if isinstance(v, float)
+        )
+        print(f"[secuah-dl] {result.name}: {scalars}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""What a practical's `run()` returns, and the reports written from it."""
+
+import dataclasses
+import datetime
+import json
+import math
+import pathlib
+
+from secuah_dl import __version__
+
+__all__ = ["Result", "write_report"]
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item") and callable(value.item):  # NumPy scalars
+        return _jsonable(value.item())
+    if isinstance(value, pathlib.PurePath):
+        return str(value)
+    return value
+
+
+@dataclasses.dataclass
+class Result:
+    """The outcome of one practical's `run()`.
+
+    Attributes:
+        name: str. The practical, e.g. `"toy2d"`.
+        metrics: dict. Numbers from `evaluate()` (JSON-serialisable).
+        figures: dict of str -> `pathlib.Path`. Figures written, by name.
+        model_path: `pathlib.Path` or None. The saved `.keras` model.
+        out_dir: `pathlib.Path`. Folder holding everything above and
+            `metrics.json`.
+        data: str. One line naming the data used, saying whether it is
+            synthetic.
+        summary: str. A few Markdown lines for the report.
+        seconds: float. Wall time of the run.
+    """
+
+    name: str
+    metrics: dict
+    figures: dict
+    model_path: pathlib.Path | None
+    out_dir: pathlib.Path
+    data: str
+    summary: str = ""
+    seconds: float = 0.0
+
+    def write_metrics(self):
+        """Writes `metrics.json` into `out_dir`.
+
+        Returns:
+            `pathlib.Path` of the JSON file.
+        """
+        path = pathlib.Path(self.out_dir) / "metrics.json"
+        payload = {
+            "practical": self.name,
+            "data": self.data,
+            "seconds": round(self.seconds, 2),
+            "metrics": _jsonable(self.metrics),
+            "figures": {k: str(pathlib.Path(v).name) for k, v in self.figures.items()},
+            "model": str(pathlib.Path(self.model_path).name)
+            if self.model_path
+            else None,
+        }
+        path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        return path
+
+    def markdown(self, relative_to=None):
+        """This result as a Markdown section (figures linked relative to a folder).
+
+        Args:
+            relative_to: path-like or None. Folder the report lives in.
+
+        Returns:
+            str. Markdown text.
+        """
+        base = pathlib.Path(relative_to) if relative_to else pathlib.Path(self.out_dir)
+        lines = [
+            f"## {self.name}",
+            "",
+            f"- Data: {self.data}",
+            f"- Time: {self.seconds:.1f} s",
+        ]
+        scalars = {k: v for k, v in self.metrics.items() if isinstance(v, (int, float))}
+        lines += [
+            f"- {k}: {v:.4f}" if isinstance(v, float) else f"- {k}: {v}"
+            for k, v in scalars.items()
+        ]
+        if self.summary:
+            lines += ["", self.summary]
+        for name, path in self.figures.items():
+            try:
+                link = pathlib.Path(path).resolve().relative_to(base.resolve())
+            except ValueError:
+                link = pathlib.Path(path)
+            lines += ["", f"![{name}]({link.as_posix()})"]
+        return "\n".join(lines) + "\n"
+
+
+def write_report(results, out_dir, *, quick=False):
+    """Writes `REPORT.md` (all practicals) and `metrics.json` (all numbers).
+
+    Args:
+        results: list of `Result`.
+        out_dir: str or path-like. Folder of the report.
+        quick: bool. Whether the runs used quick mode (said in the header).
+
+    Returns:
+        `pathlib.Path` of `REPORT.md`.
+    """
+    out_dir = pathlib.Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    header = [
+        "# secuah_dl report",
+        "",
+        f"secuah_dl {__version__}, {stamp}, {'quick' if quick else 'full'} mode.",
+        "",
+    ]
+    body = [result.markdown(relative_to=out_dir) for result in results]
+    path = out_dir / "REPORT.md"
+    path.write_text("\n".join(header) + "\n".join(body))
+    summary = {
+        r.name: {
+            "data": r.data,
+            "seconds": round(r.seconds, 2),
+            "metrics": _jsonable(r.metrics),
+        }
+        for r in results
+    }
+    (out_dir / "metrics.json").write_text(
+        json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
+    )
+    return path

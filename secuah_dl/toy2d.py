@@ -1,0 +1,451 @@
+"""Practical 1: the slides' 2-D toy classifier.
+
+Five Gaussian clouds of 100 points each (standard deviation 1) with centres
+(-3, 2), (-3, -3), (0, 4), (-5, -6) and (0, -6); the first two clouds are
+class 1, the other three class 0. A `keras.Sequential` network
+Dense(64, relu) -> Dense(64, relu) -> Dense(2, softmax) is trained with
+SGD (learning rate 0.01, momentum 0.9, Nesterov) on categorical cross-entropy
+for 50 epochs with batches of 32. The slides' figure shows the probability of
+each class over the 50 x 50 grid on [-10, 10]^2 with the training points on
+top.
+
+The clouds overlap, so no classifier can be perfect: the Bayes-optimal rule
+(which knows the true densities) gets about 0.966 of fresh points right, and
+`evaluate()` reports it on the very same test points for comparison.
+
+```python
+from secuah_dl import toy2d
+
+result = toy2d.run(out_dir="runs/toy2d")
+print(result.metrics["accuracy"], result.metrics["bayes_accuracy"])
+```
+"""
+
+import pathlib
+import time
+
+import keras
+import numpy as np
+
+from secuah_dl import metrics, plots, results, runtime, training
+from secuah_dl._compat import require
+
+__all__ = [
+    "CENTERS",
+    "CLOUD_LABELS",
+    "CLASS_NAMES",
+    "make_clouds",
+    "bayes_probabilities",
+    "load_data",
+    "build_model",
+    "train",
+    "evaluate",
+    "run",
+]
+
+CENTERS = ((-3.0, 2.0), (-3.0, -3.0), (0.0, 4.0), (-5.0, -6.0), (0.0, -6.0))
+CLOUD_LABELS = (1, 1, 0, 0, 0)
+CLASS_NAMES = ("clase 0", "clase 1")
+STD = 1.0
+
+
+def make_clouds(points_per_cloud=100, *, std=STD, seed=0):
+    """Draws the five Gaussian clouds of the slides.
+
+    Args:
+        points_per_cloud: int. Points drawn around each centre. Defaults to
+            `100` (500 points in all, as in the slides).
+        std: float. Standard deviation of each cloud. Defaults to `1.0`.
+        seed: int. Seed of the NumPy generator. Defaults to `0`.
+
+    Returns:
+        A tuple `(x, y)`: float32 points of shape `(5 * points_per_cloud, 2)`
+        and int class labels of shape `(5 * points_per_cloud,)`.
+
+    Raises:
+        ValueError: if `points_per_cloud` is not a positive integer or `std`
+            is not positive.
+    """
+    if (
+        isinstance(points_per_cloud, bool)
+        or not isinstance(points_per_cloud, int)
+        or points_per_cloud < 1
+    ):
+        raise ValueError(
+            "`points_per_cloud` must be a positive integer. "
+            f"Received: points_per_cloud={points_per_cloud!r}"
+        )
+    if not std > 0:
+        raise ValueError(f"`std` must be positive. Received: std={std!r}")
+    rng = np.random.default_rng(seed)
+    centres = np.repeat(np.asarray(CENTERS), points_per_cloud, axis=0)
+    x = centres + rng.normal(0.0, std, size=centres.shape)
+    y = np.repeat(np.asarray(CLOUD_LABELS), points_per_cloud)
+    order = rng.permutation(len(x))
+    return x[order].astype("float32"), y[order].astype("int64")
+
+
+def bayes_probabilities(x, *, std=STD):
+    """P(class | x) under the true mixture: what the best possible model knows.
+
+    Args:
+        x: array `(n, 2)`. Points.
+        std: float. Standard deviation of the clouds. Defaults to `1.0`.
+
+    Returns:
+        float array `(n, 2)` of class probabilities. Its argmax is the
+        Bayes-optimal decision (accuracy about 0.966 on fresh points).
+    """
+    x = np.asarray(x, dtype="float64")
+    centres = np.asarray(CENTERS)
+    squared = ((x[:, None, :] - centres[None, :, :]) ** 2).sum(axis=-1)
+    densities = np.exp(-squared / (2 * std**2))
+    labels = np.asarray(CLOUD_LABELS)
+    class_1 = densities[:, labels == 1].sum(axis=1)
+    class_0 = densities[:, labels == 0].sum(axis=1)
+    total = np.maximum(class_0 + class_1, 1e-300)
+    return np.stack([class_0 / total, class_1 / total], axis=1)
+
+
+def _check_points(x, y):
+    x = np.asarray(x, dtype="float32")
+    y = np.asarray(y)
+    if x.ndim != 2 or x.shape[1] != 2:
+        raise ValueError(
+            f"`x` must have shape (n, 2). Received: x with shape {x.shape}"
+        )
+    if y.shape != (len(x),):
+        raise ValueError(
+            f"`y` must be class indices of shape ({len(x)},). Received: y with shape {y.shape}"
+        )
+    if not np.isfinite(x).all():
+        raise ValueError(
+            f"`x` contains {int((~np.isfinite(x)).sum())} NaN or infinite values. "
+            "Received: non-finite points"
+        )
+    bad = sorted(set(np.unique(y).tolist()) - {0, 1})
+    if bad:
+        raise ValueError(f"`y` must contain only 0 and 1. Received: labels {bad}")
+    if len(np.unique(y)) < 2:
+        raise ValueError(
+            f"`y` must contain both classes 0 and 1. Received: only class {int(y[0])}"
+        )
+    return x, y.astype("int64")
+
+
+def _dataset(x, y, batch_size, *, shuffle, seed):
+    tf = require("tensorflow")
+    one_hot = keras.utils.to_categorical(y, num_classes=2).astype("float32")
+    dataset = tf.data.Dataset.from_tensor_slices((x, one_hot)).cache()
+    if shuffle:
+        dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def load_data(
+    source=None,
+    *,
+    quick=False,
+    points_per_cloud=100,
+    val_points_per_cloud=100,
+    test_points_per_cloud=500,
+    batch_size=32,
+    seed=0,
+):
+    """Training, validation and test sets of the toy problem as `tf.data`.
+
+    Args:
+        source: None or tuple `(x, y)`. `None` draws the slides' clouds
+            (synthetic data, generated here). A tuple of your own points
+            `x` `(n, 2)` and labels `y` `(n,)` in {0, 1} is split 60/20/20.
+        quick: bool. Ignored: this practical is already small. Defaults to
+            `False`.
+        points_per_cloud: int. Training points per cloud. Defaults to `100`.
+        val_points_per_cloud: int. Validation points per cloud (fresh draws).
+            Defaults to `100`.
+        test_points_per_cloud: int. Held-out test points per cloud (fresh
+            draws). Defaults to `500` (2,500 points).
+        batch_size: int. Batch size. Defaults to `32`.
+        seed: int. Seed for drawing and shuffling. Defaults to `0`.
+
+    Returns:
+        A tuple `(train_ds, val_ds, test_ds, info)`. The datasets yield
+        `(points, one_hot_labels)` batches, the training one reshuffled each
+        epoch. `info` is a dict with the NumPy arrays (`x_train`, `y_train`,
+        `x_val`, `y_val`, `x_test`, `y_test`), `class_names`, `num_classes`
+        and `description`.
+
+    Raises:
+        ValueError: on malformed `source` arrays (shape, NaNs, labels) or a
+            non-positive `batch_size`.
+    """
+    del quick
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, int)
+        or batch_size < 1
+    ):
+        raise ValueError(
+            f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}"
+        )
+    if source is None:
+        x_train, y_train = make_clouds(points_per_cloud, seed=seed)
+        x_val, y_val = make_clouds(val_points_per_cloud, seed=seed + 1)
+        x_test, y_test = make_clouds(test_points_per_cloud, seed=seed + 2)
+        description = (
+            f"synthetic: five Gaussian clouds (std 1), {len(x_train)} training, "
+            f"{len(x_val)} validation and {len(x_test)} test points drawn with seed {seed}"
+        )
+    else:
+        if not (isinstance(source, (tuple, list)) and len(source) == 2):
+            raise ValueError(
+                "`source` must be None (the slides' clouds) or a tuple (x, y). "
+                f"Received: source of type {type(source).__name__}"
+            )
+        x, y = _check_points(*source)
+        if len(x) < 10:
+            raise ValueError(
+                f"`source` needs at least 10 points. Received: {len(x)} points"
+            )
+        order = np.random.default_rng(seed).permutation(len(x))
+        x, y = x[order], y[order]
+        cut_1, cut_2 = int(0.6 * len(x)), int(0.8 * len(x))
+        x_train, y_train = x[:cut_1], y[:cut_1]
+        x_val, y_val = x[cut_1:cut_2], y[cut_1:cut_2]
+        x_test, y_test = x[cut_2:], y[cut_2:]
+        description = f"user points: {len(x)} split 60/20/20 with seed {seed}"
+    info = {
+        "x_train": x_train,
+        "y_train": y_train,
+        "x_val": x_val,
+        "y_val": y_val,
+        "x_test": x_test,
+        "y_test": y_test,
+        "class_names": list(CLASS_NAMES),
+        "num_classes": 2,
+        "description": description,
+    }
+    return (
+        _dataset(x_train, y_train, batch_size, shuffle=True, seed=seed),
+        _dataset(x_val, y_val, batch_size, shuffle=False, seed=seed),
+        _dataset(x_test, y_test, batch_size, shuffle=False, seed=seed),
+        info,
+    )
+
+
+def build_model(
+    num_classes=2,
+    *,
+    hidden_units=(64, 64),
+    learning_rate=0.01,
+    momentum=0.9,
+    nesterov=True,
+):
+    """The slides' network: `Sequential` Dense(64, relu) x 2 -> Dense(softmax).
+
+    Compiled with SGD (Nesterov momentum) and categorical cross-entropy, as
+    in the slides. Build it inside `strategy.scope()` to train it on several
+    devices.
+
+    Args:
+        num_classes: int. Output classes. Defaults to `2`.
+        hidden_units: tuple of int. Units of each hidden ReLU layer. Defaults
+            to `(64, 64)`.
+        learning_rate: float. SGD learning rate. Defaults to `0.01`.
+        momentum: float. SGD momentum. Defaults to `0.9`.
+        nesterov: bool. Nesterov momentum. Defaults to `True`.
+
+    Returns:
+        A compiled `keras.Sequential` with input shape `(2,)`.
+
+    Raises:
+        ValueError: if `num_classes` < 2, a layer has no units, or the
+            learning rate is not positive.
+    """
+    if (
+        isinstance(num_classes, bool)
+        or not isinstance(num_classes, int)
+        or num_classes < 2
+    ):
+        raise ValueError(
+            f"`num_classes` must be an integer >= 2. Received: num_classes={num_classes!r}"
+        )
+    hidden_units = tuple(hidden_units)
+    if not hidden_units or any(not isinstance(u, int) or u < 1 for u in hidden_units):
+        raise ValueError(
+            "`hidden_units` must be a non-empty tuple of positive integers. "
+            f"Received: hidden_units={hidden_units!r}"
+        )
+    if not learning_rate > 0:
+        raise ValueError(
+            f"`learning_rate` must be positive. Received: learning_rate={learning_rate!r}"
+        )
+    model = keras.Sequential(name="toy2d")
+    model.add(keras.Input(shape=(2,)))
+    for i, units in enumerate(hidden_units):
+        model.add(keras.layers.Dense(units, activation="relu", name=f"dense_{i + 1}"))
+    # float32 output whatever the precision policy (Keras mixed-precision guide).
+    model.add(
+        keras.layers.Dense(
+            num_classes, activation="softmax", dtype="float32", name="probabilities"
+        )
+    )
+    model.compile(
+        optimizer=keras.optimizers.SGD(
+            learning_rate=learning_rate, momentum=momentum, nesterov=nesterov
+        ),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def train(
+    model, train_ds, val_ds, *, epochs=50, run_dir=None, strategy=None, verbose="auto"
+):
+    """Trains the toy model through `training.fit` (strategy, logs, resume).
+
+    Args:
+        model: `keras.Model` or callable. The compiled model, or a function
+            building it (called inside the strategy scope).
+        train_ds: `tf.data.Dataset`. From `load_data()`.
+        val_ds: `tf.data.Dataset`. From `load_data()`.
+        epochs: int. Defaults to `50`, as in the slides.
+        run_dir: str, path-like or None. Run directory (logs, checkpoints,
+            resume). Defaults to `None`.
+        strategy: `tf.distribute.Strategy` or None.
+        verbose: `"auto"`, 0, 1 or 2. Keras progress display.
+
+    Returns:
+        `keras.callbacks.History`; the trained model is `history.model`.
+
+    Raises:
+        ValueError, TypeError: as `training.fit`.
+    """
+    return training.fit(
+        model,
+        train_ds,
+        val_ds,
+        epochs=epochs,
+        run_dir=run_dir,
+        strategy=strategy,
+        verbose=verbose,
+    )
+
+
+def evaluate(model, test_ds, *, info=None):
+    """Accuracy (and friends) on held-out points, next to the Bayes optimum.
+
+    Args:
+        model: `keras.Model`. The trained classifier.
+        test_ds: `tf.data.Dataset`. Batches of `(points, one_hot_labels)`.
+        info: dict or None. The `info` of `load_data()`; when given and its
+            test points come from the slides' clouds, the Bayes-optimal
+            accuracy on the same points is added as `bayes_accuracy`.
+
+    Returns:
+        dict with `loss`, `accuracy`, `balanced_accuracy`, `roc_auc`,
+        `confusion_matrix`, `per_class`, `test_points` and, when known,
+        `bayes_accuracy`.
+    """
+    points, labels = [], []
+    for batch_points, batch_labels in test_ds:
+        points.append(batch_points.numpy())
+        labels.append(batch_labels.numpy())
+    points = np.concatenate(points)
+    labels = np.concatenate(labels).argmax(axis=1)
+    probabilities = model.predict(points, verbose=0, batch_size=1024)
+    numbers = metrics.classification_metrics(
+        labels, probabilities, class_names=CLASS_NAMES
+    )
+    numbers["loss"] = float(
+        keras.losses.categorical_crossentropy(
+            keras.utils.to_categorical(labels, 2), probabilities
+        )
+        .numpy()
+        .mean()
+    )
+    numbers["test_points"] = int(len(points))
+    if info is not None and info.get("description", "").startswith("synthetic"):
+        bayes = bayes_probabilities(points).argmax(axis=1)
+        numbers["bayes_accuracy"] = float((bayes == labels).mean())
+    return numbers
+
+
+def run(
+    quick=False, out_dir="runs/toy2d", *, seed=0, epochs=50, strategy=None, verbose=0
+):
+    """The whole practical: data -> model -> training -> evaluation -> figures.
+
+    Args:
+        quick: bool. Quick mode (CI, first look). The toy is already small,
+            so it trains the same 50 epochs. Defaults to `False`.
+        out_dir: str or path-like. Where `metrics.json`, the figures
+            (`probability_maps.png`, `learning_curves.png`), `model.keras`
+            and the run directory go. Defaults to `"runs/toy2d"`.
+        seed: int. Seed for data, initial weights and shuffling.
+        epochs: int. Training epochs. Defaults to `50`.
+        strategy: `tf.distribute.Strategy` or None. `None` uses
+            `runtime.get_strategy()`.
+        verbose: `"auto"`, 0, 1 or 2. Keras progress display. Defaults to `0`.
+
+    Returns:
+        A `results.Result`.
+    """
+    del quick
+    start = time.perf_counter()
+    out_dir = pathlib.Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    runtime.seed_everything(seed)
+    strategy = strategy or runtime.get_strategy()
+    train_ds, val_ds, test_ds, info = load_data(
+        batch_size=runtime.global_batch_size(32, strategy), seed=seed
+    )
+    with strategy.scope():
+        model = build_model()
+    history = train(
+        model,
+        train_ds,
+        val_ds,
+        epochs=epochs,
+        run_dir=out_dir / "run",
+        strategy=strategy,
+        verbose=verbose,
+    )
+    numbers = evaluate(model, test_ds, info=info)
+    figures = {
+        "probability_maps": plots.save(
+            plots.probability_maps(
+                model,
+                info["x_train"],
+                info["y_train"],
+                class_names=CLASS_NAMES,
+                title="Probabilidad de cada clase (puntos de entrenamiento)",
+            ),
+            out_dir / "probability_maps.png",
+        ),
+        "learning_curves": plots.save(
+            plots.learning_curves(
+                history, metrics=["loss", "accuracy"], title="Curvas de aprendizaje"
+            ),
+            out_dir / "learning_curves.png",
+        ),
+    }
+    model_path = out_dir / "model.keras"
+    model.save(model_path)
+    result = results.Result(
+        name="toy2d",
+        metrics=numbers,
+        figures=figures,
+        model_path=model_path,
+        out_dir=out_dir,
+        data=info["description"],
+        summary=(
+            f"Held-out accuracy {numbers['accuracy']:.3f} on {numbers['test_points']} points; "
+            f"the Bayes-optimal rule scores {numbers.get('bayes_accuracy', float('nan')):.3f} "
+            "on the same points."
+        ),
+        seconds=time.perf_counter() - start,
+    )
+    result.write_metrics()
+    return result
