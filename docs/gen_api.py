@@ -16,6 +16,7 @@ MODULES = [
     "secuah_dl.metrics",
     "secuah_dl.plots",
     "secuah_dl.results",
+    "secuah_dl.fundamentals",
     "secuah_dl.toy2d",
     "secuah_dl.cli",
 ]

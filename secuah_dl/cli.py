@@ -17,6 +17,10 @@ import time
 
 # name -> (module, one-line description). Modules are imported only when run.
 PRACTICALS = {
+    "fundamentals": (
+        "secuah_dl.fundamentals",
+        "Fundamentals: perceptron/XOR, MLP, gradient descent, backprop, conv/pool, LeNet-5/AlexNet",
+    ),
     "toy2d": (
         "secuah_dl.toy2d",
         "2-D toy classifier: Dense 64-64-softmax, SGD+Nesterov, decision maps",
