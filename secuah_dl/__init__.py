@@ -17,6 +17,7 @@ _SUBMODULES = (
     "cli",
     "datasets",
     "fundamentals",
+    "grading",
     "metrics",
     "plots",
     "results",

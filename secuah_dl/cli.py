@@ -5,6 +5,7 @@ secuah-dl info                       # the runtime line (device, precision, vers
 secuah-dl list                       # the practicals that can be run
 secuah-dl run toy2d [--quick] [--out runs]
 secuah-dl run all --quick --out runs # every practical, report in runs/REPORT.md
+secuah-dl grade entregas/*.ipynb --json notas.json   # instructors: score table
 ```
 """
 
@@ -105,7 +106,34 @@ def _parser():
     )
     run.add_argument("--out", default="runs", help="output folder (default: runs)")
     run.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    grade = sub.add_parser("grade", help="grade student notebooks (.ipynb) or modules (.py)")
+    grade.add_argument("paths", nargs="+", metavar="SUBMISSION", help="student notebooks or modules")
+    grade.add_argument("--json", help="write the grades as JSON to this file")
+    grade.add_argument("--csv", help="write one row per student to this CSV file")
+    grade.add_argument("--exercises", help="comma-separated exercise ids (default: from each file)")
+    grade.add_argument("--timeout-exercise", type=float, default=300, help="seconds per exercise (default: 300)")
+    grade.add_argument("--timeout-total", type=float, default=1800, help="seconds per submission (default: 1800)")
     return parser
+
+
+def _grade(args, parser):
+    from secuah_dl import grading
+
+    try:
+        report = grading.grade(
+            args.paths,
+            exercises=args.exercises.split(",") if args.exercises else None,
+            timeout_per_exercise=args.timeout_exercise,
+            timeout_total=args.timeout_total,
+        )
+    except ValueError as error:
+        parser.error(str(error))
+    print(report.table())
+    if args.json:
+        print(f"[secuah-dl] JSON: {report.to_json(args.json)}")
+    if args.csv:
+        print(f"[secuah-dl] CSV: {report.to_csv(args.csv)}")
+    return 0
 
 
 def main(argv=None):
@@ -124,6 +152,8 @@ def main(argv=None):
             print(f"{name:12s} {description}")
         return 0
     _quiet_tensorflow()
+    if args.command == "grade":
+        return _grade(args, parser)
     if args.command == "info":
         from secuah_dl import runtime
 

@@ -36,7 +36,7 @@ def test_public_functions_have_keras_style_docstrings(qualname, function):
     if parameters:
         assert "Args:" in doc, f"{qualname}: no Args section"
         for parameter in parameters:
-            assert re.search(rf"^\s+{parameter}:", doc, re.M), (
+            assert re.search(rf"^\s+\**{parameter}:", doc, re.M), (
                 f"{qualname}: Args misses {parameter}"
             )
     assert "Returns:" in doc or "Yields:" in doc, f"{qualname}: no Returns section"

@@ -1,0 +1,346 @@
+"""The exercises of the workbooks and their checkers (statements in Spanish).
+
+Each checker judges behaviour on fresh inputs; it never compares source code.
+The expected numbers come from the package's own implementations (the
+practical modules), and each failed case carries a hint that points at the
+usual mistake without giving the answer away.
+"""
+
+import numpy as np
+
+from secuah_dl.grading.core import Case, Exercise, call_answer, register
+
+# ---------------------------------------------------------------------------
+# 00_fundamentos.ipynb
+# ---------------------------------------------------------------------------
+
+
+def _check_conv_media(answer):
+    from secuah_dl import fundamentals
+
+    mask = fundamentals.MEAN_MASK
+    image = fundamentals.SLIDE_IMAGE.astype("float64")
+    out = np.asarray(call_answer(answer, image.copy()), dtype="float64")
+    expected = fundamentals.conv2d_numpy(image, mask)
+    cases = [
+        Case(
+            "la salida de una imagen 5×5 con una máscara 3×3 mide 3×3",
+            out.shape == expected.shape,
+            "Convolución 'valid' (sin relleno): cada lado pierde k - 1 = 2 píxeles.",
+        )
+    ]
+    same_shape = out.shape == expected.shape
+    cases.append(
+        Case(
+            "reproduce la transparencia (2.2, 1.4, 1.0 / 2.5 …)",
+            same_shape
+            and np.allclose(
+                fundamentals.truncate_one_decimal(out),
+                fundamentals.truncate_one_decimal(expected),
+            ),
+            "Cada salida es la MEDIA de la ventana 3×3: suma los 9 valores y divide entre 9."
+            if same_shape and np.allclose(out, expected * 9)
+            else "Recorre la imagen con la ventana 3×3 (fila i..i+2, columna j..j+2) y haz la media.",
+            weight=2.0,
+        )
+    )
+    rng = np.random.default_rng(123)
+    fresh = rng.integers(0, 10, size=(7, 6)).astype("float64")
+    out_fresh = np.asarray(call_answer(answer, fresh.copy()), dtype="float64")
+    expected_fresh = fundamentals.conv2d_numpy(fresh, mask)
+    cases.append(
+        Case(
+            "funciona con otra imagen (7×6, no cuadrada)",
+            out_fresh.shape == expected_fresh.shape
+            and np.allclose(out_fresh, expected_fresh),
+            "No supongas que la imagen es 5×5 ni cuadrada: usa imagen.shape.",
+        )
+    )
+    return cases
+
+
+def _check_tamano_salida(answer):
+    cases = []
+    table = [
+        ((5, 3, 0, 1), 3, "sin relleno ni paso"),
+        ((32, 5, 0, 1), 28, "LeNet-5: 32 → 28"),
+        ((28, 3, 1, 1), 28, "relleno 1 conserva el tamaño"),
+        ((227, 11, 0, 4), 55, "AlexNet: 227 → 55 con paso 4"),
+        ((7, 3, 0, 2), 3, "paso 2"),
+        ((6, 3, 0, 2), 2, "paso que no encaja: se redondea hacia abajo"),
+    ]
+    for (n, k, p, s), expected, name in table:
+        got = call_answer(answer, n, k, p, s)
+        if p:
+            hint = "El relleno se añade a los DOS lados: n + 2p."
+        elif s > 1 and (n - k) % s:
+            hint = "Con paso s divide (n + 2p - k) entre s y redondea hacia ABAJO (//), luego suma 1."
+        elif s > 1:
+            hint = "El paso divide (n + 2p - k), y después se suma 1."
+        else:
+            hint = "Fórmula: (n + 2p - k) / s + 1."
+        ok = (
+            isinstance(got, (int, np.integer))
+            and not isinstance(got, bool)
+            and got == expected
+        )
+        cases.append(Case(f"{name}: n={n}, k={k}, p={p}, s={s} → {expected}", ok, hint))
+    return cases
+
+
+def _check_pesos_and(answer):
+    from secuah_dl import fundamentals
+
+    weights = call_answer(answer)
+    try:
+        w1, w2, bias = (float(v) for v in weights)
+    except (TypeError, ValueError):
+        return [
+            Case(
+                "devuelve (w1, w2, b)",
+                False,
+                "Devuelve una tupla de tres números: (w1, w2, b).",
+            )
+        ]
+    inputs = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype="float64")
+    outputs = fundamentals.perceptron_predict(inputs, [w1, w2], bias)
+    cases = [Case("devuelve (w1, w2, b)", True)]
+    for x, y, got in zip(inputs, fundamentals.GATES["and"], outputs):
+        cases.append(
+            Case(
+                f"AND{tuple(int(v) for v in x)} = {y}",
+                int(got) == y,
+                "La neurona se activa si w1·x1 + w2·x2 + b ≥ 0: con (0, 0) sólo queda b, "
+                "así que b debe ser negativo."
+                if tuple(x) == (0, 0)
+                else "Sólo la entrada (1, 1) debe superar el umbral: una sola entrada a 1 "
+                "no puede bastar (w1 + b < 0, w2 + b < 0) y las dos juntas sí (w1 + w2 + b ≥ 0).",
+            )
+        )
+    return cases
+
+
+register(
+    Exercise(
+        "conv_media_3x3",
+        "00_fundamentos.ipynb",
+        "Escribe `convolucion_media(imagen)`: la convolución 'valid' de una imagen en "
+        "escala de grises con la máscara de media 3×3 (cada salida es la media de su "
+        "ventana 3×3). Debe reproducir la transparencia: 2.2, 1.4, 1.0 / 2.5 …",
+        3,
+        _check_conv_media,
+    )
+)
+register(
+    Exercise(
+        "tamano_salida",
+        "00_fundamentos.ipynb",
+        "Escribe `tamano_salida(n, k, p, s)`: el tamaño de la salida de una convolución "
+        "(o pooling) de una entrada n×n con un filtro k×k, relleno p y paso s.",
+        2,
+        _check_tamano_salida,
+    )
+)
+register(
+    Exercise(
+        "perceptron_and",
+        "00_fundamentos.ipynb",
+        "Escribe `pesos_and()`: devuelve (w1, w2, b) para que un perceptrón con "
+        "activación escalón calcule la función AND.",
+        2,
+        _check_pesos_and,
+    )
+)
+
+# ---------------------------------------------------------------------------
+# 01_clasificador_2d.ipynb
+# ---------------------------------------------------------------------------
+
+
+def _dense_layers(model):
+    import keras
+
+    return [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+
+
+def _check_toy2d_modelo(answer):
+    import keras
+
+    from secuah_dl import toy2d
+
+    model = call_answer(answer)
+    if not isinstance(model, keras.Model):
+        return [
+            Case(
+                "devuelve un modelo de Keras",
+                False,
+                "Termina la función con `return model`.",
+            )
+        ]
+    dense = _dense_layers(model)
+    activations = [
+        getattr(layer.activation, "__name__", str(layer.activation)) for layer in dense
+    ]
+    cases = [Case("devuelve un modelo de Keras", True)]
+    try:
+        input_shape = tuple(model.input_shape)
+    except (AttributeError, ValueError):
+        input_shape = None
+    cases.append(
+        Case(
+            "entrada de 2 características",
+            input_shape == (None, 2),
+            "Cada punto tiene 2 coordenadas: empieza con keras.Input(shape=(2,)).",
+        )
+    )
+    cases.append(
+        Case(
+            "dos capas ocultas Dense(64) con ReLU",
+            [layer.units for layer in dense[:-1]] == [64, 64]
+            and activations[:-1] == ["relu", "relu"],
+            "La transparencia usa DOS capas ocultas Dense(64, activation='relu').",
+        )
+    )
+    cases.append(
+        Case(
+            "salida Dense(2) con softmax",
+            bool(dense) and dense[-1].units == 2 and activations[-1] == "softmax",
+            "La salida da una probabilidad por clase: Dense(2, activation='softmax').",
+        )
+    )
+    optimizer = getattr(model, "optimizer", None)
+    sgd_ok = (
+        isinstance(optimizer, keras.optimizers.SGD)
+        and abs(float(optimizer.learning_rate) - 0.01) < 1e-9
+        and abs(float(optimizer.momentum) - 0.9) < 1e-9
+        and bool(optimizer.nesterov)
+    )
+    cases.append(
+        Case(
+            "SGD con lr 0.01, momento 0.9 y Nesterov",
+            sgd_ok,
+            "Compila con keras.optimizers.SGD(learning_rate=0.01, momentum=0.9, nesterov=True)."
+            if optimizer is not None
+            else "Falta compilar: model.compile(optimizer=..., loss=..., metrics=['accuracy']).",
+        )
+    )
+    loss = getattr(model, "loss", None)
+    loss_name = (
+        loss if isinstance(loss, str) else getattr(loss, "name", type(loss).__name__)
+    )
+    cases.append(
+        Case(
+            "entropía cruzada categórica",
+            str(loss_name).lower()
+            in ("categorical_crossentropy", "categoricalcrossentropy"),
+            "Con etiquetas one-hot y softmax la pérdida es 'categorical_crossentropy'.",
+        )
+    )
+    if all(case.passed for case in cases):
+        x, y = toy2d.make_clouds(60, seed=321)
+        targets = keras.utils.to_categorical(y, 2)
+        model.fit(x, targets, epochs=15, batch_size=32, verbose=0)
+        accuracy = float((model.predict(x, verbose=0).argmax(1) == y).mean())
+        cases.append(
+            Case(
+                "aprende las nubes de puntos (exactitud > 0.85 tras 15 épocas)",
+                accuracy > 0.85,
+                "El modelo no aprende: revisa que la salida use softmax y la pérdida sea la adecuada.",
+            )
+        )
+    return cases
+
+
+def _check_one_hot(answer):
+    rng = np.random.default_rng(7)
+    labels = rng.integers(0, 3, size=12)
+    got = np.asarray(call_answer(answer, labels.copy(), 3))
+    expected = np.eye(3)[labels]
+    cases = [
+        Case(
+            "forma (n, num_clases)",
+            got.shape == expected.shape,
+            "Una fila por etiqueta y una columna por clase: forma (len(etiquetas), num_clases).",
+        ),
+        Case(
+            "un 1 en la columna de su clase y 0 en las demás",
+            got.shape == expected.shape and np.array_equal(got, expected),
+            "La fila de una etiqueta c es todo ceros salvo la posición c.",
+            weight=2.0,
+        ),
+    ]
+    got_wide = np.asarray(call_answer(answer, np.array([0, 1, 1]), 4))
+    cases.append(
+        Case(
+            "usa num_clases aunque falten clases en las etiquetas",
+            got_wide.shape == (3, 4),
+            "El número de columnas es num_clases, no la etiqueta más alta + 1.",
+        )
+    )
+    return cases
+
+
+def _check_exactitud(answer):
+    rng = np.random.default_rng(11)
+    labels = rng.integers(0, 2, size=50)
+    one_hot = np.eye(2)[labels]
+    probabilities = rng.dirichlet([1, 1], size=50)
+    expected = float((probabilities.argmax(1) == labels).mean())
+    got = call_answer(answer, one_hot.copy(), probabilities.copy())
+    cases = [
+        Case(
+            "devuelve un número entre 0 y 1",
+            isinstance(got, (float, np.floating)) and 0.0 <= float(got) <= 1.0,
+            "Devuelve la fracción de aciertos como float (por ejemplo con np.mean).",
+        ),
+        Case(
+            "coincide con la fracción de aciertos",
+            isinstance(got, (float, np.floating, int, np.integer))
+            and abs(float(got) - expected) < 1e-9,
+            "Compara la clase predicha (argmax de las probabilidades) con la real (argmax del one-hot).",
+            weight=2.0,
+        ),
+    ]
+    perfect = call_answer(answer, one_hot.copy(), one_hot.copy())
+    cases.append(
+        Case(
+            "predicciones perfectas → 1.0",
+            isinstance(perfect, (float, np.floating, int, np.integer))
+            and abs(float(perfect) - 1.0) < 1e-9,
+            "Si la predicción es la propia etiqueta, la exactitud debe ser 1.",
+        )
+    )
+    return cases
+
+
+register(
+    Exercise(
+        "toy2d_modelo",
+        "01_clasificador_2d.ipynb",
+        "Escribe `construir_modelo()`: el modelo `Sequential` de la transparencia "
+        "(Dense(64, relu) → Dense(64, relu) → Dense(2, softmax)), compilado con SGD "
+        "(lr 0.01, momento 0.9, Nesterov) y entropía cruzada categórica.",
+        4,
+        _check_toy2d_modelo,
+    )
+)
+register(
+    Exercise(
+        "toy2d_one_hot",
+        "01_clasificador_2d.ipynb",
+        "Escribe `a_one_hot(etiquetas, num_clases)`: convierte etiquetas enteras en "
+        "vectores one-hot (una fila por etiqueta).",
+        2,
+        _check_one_hot,
+    )
+)
+register(
+    Exercise(
+        "toy2d_exactitud",
+        "01_clasificador_2d.ipynb",
+        "Escribe `exactitud(y_one_hot, probabilidades)`: la fracción de puntos cuya "
+        "clase más probable coincide con la real.",
+        2,
+        _check_exactitud,
+    )
+)
