@@ -14,6 +14,7 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBMODULES = (
+    "autoencoders",
     "cli",
     "datasets",
     "fundamentals",
@@ -22,6 +23,7 @@ _SUBMODULES = (
     "plots",
     "results",
     "runtime",
+    "smiles",
     "toy2d",
     "training",
 )

@@ -18,9 +18,17 @@ import time
 
 # name -> (module, one-line description). Modules are imported only when run.
 PRACTICALS = {
+    "autoencoders": (
+        "secuah_dl.autoencoders",
+        "Dense/conv/denoising autoencoders and VAE: 2-D latent maps vs PCA, manifold, novelty",
+    ),
     "fundamentals": (
         "secuah_dl.fundamentals",
         "Fundamentals: perceptron/XOR, MLP, gradient descent, backprop, conv/pool, LeNet-5/AlexNet",
+    ),
+    "smiles": (
+        "secuah_dl.smiles",
+        "SMILES LSTM generator (Segler 2017): pretrain, fine-tune on analgesics, sample, RDKit metrics",
     ),
     "toy2d": (
         "secuah_dl.toy2d",
