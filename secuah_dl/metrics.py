@@ -1,4 +1,4 @@
-"""Evaluation numbers, computed with scikit-learn.
+"""Evaluation numbers: scikit-learn for models, RDKit for molecules.
 
 Classification: accuracy, balanced accuracy, confusion matrix, ROC-AUC
 (one-vs-rest when there are more than two classes), and per-class sensitivity
@@ -8,7 +8,21 @@ Classification: accuracy, balanced accuracy, confusion matrix, ROC-AUC
 import numpy as np
 from sklearn import metrics as sk_metrics
 
-__all__ = ["classification_metrics", "sensitivity_specificity"]
+from secuah_dl._compat import require
+
+__all__ = [
+    "classification_metrics",
+    "sensitivity_specificity",
+    "DESCRIPTORS",
+    "validity",
+    "uniqueness",
+    "novelty",
+    "internal_diversity",
+    "descriptor_table",
+    "ks_statistic",
+    "compare_descriptors",
+    "generation_metrics",
+]
 
 
 def _as_labels(name, values):
@@ -140,4 +154,237 @@ def classification_metrics(y_true, y_prob, *, class_names=None):
             }
             for i, name in enumerate(class_names)
         },
+    }
+
+
+# --------------------------------------------------------------------------
+# Molecules (RDKit): validity, uniqueness, novelty, descriptor distributions.
+# --------------------------------------------------------------------------
+
+DESCRIPTORS = (
+    "MolWt",
+    "LogP",
+    "TPSA",
+    "HBD",
+    "HBA",
+    "RotatableBonds",
+    "Rings",
+    "QED",
+)
+"""Physico-chemical descriptors compared between generated and training sets."""
+
+
+def _chem():
+    require("rdkit")
+    from rdkit import Chem, rdBase
+
+    return Chem, rdBase
+
+
+def _canonical(smiles_list):
+    """Canonical SMILES of each string, `None` where RDKit cannot parse it."""
+    Chem, rdBase = _chem()
+    out = []
+    with rdBase.BlockLogs():
+        for smiles in smiles_list:
+            mol = (
+                Chem.MolFromSmiles(smiles)
+                if isinstance(smiles, str) and smiles
+                else None
+            )
+            out.append(
+                Chem.MolToSmiles(mol) if mol is not None and mol.GetNumAtoms() else None
+            )
+    return out
+
+
+def validity(smiles_list):
+    """Fraction of strings that RDKit parses into a non-empty molecule.
+
+    Args:
+        smiles_list: sequence of str.
+
+    Returns:
+        float in [0, 1] (`0.0` for an empty list).
+    """
+    smiles_list = list(smiles_list)
+    if not smiles_list:
+        return 0.0
+    return sum(c is not None for c in _canonical(smiles_list)) / len(smiles_list)
+
+
+def uniqueness(smiles_list):
+    """Distinct canonical molecules over valid ones (MOSES' unique@k).
+
+    Args:
+        smiles_list: sequence of str.
+
+    Returns:
+        float in [0, 1] (`0.0` when nothing is valid).
+    """
+    valid = [c for c in _canonical(smiles_list) if c is not None]
+    return len(set(valid)) / len(valid) if valid else 0.0
+
+
+def novelty(smiles_list, training_smiles):
+    """Fraction of distinct valid molecules that are not in the training set.
+
+    Both sides are canonicalised, so `OCC` and `CCO` are the same molecule.
+
+    Args:
+        smiles_list: sequence of str. Generated SMILES.
+        training_smiles: iterable of str. The training set.
+
+    Returns:
+        float in [0, 1] (`0.0` when nothing is valid).
+    """
+    unique = {c for c in _canonical(smiles_list) if c is not None}
+    if not unique:
+        return 0.0
+    known = {c for c in _canonical(list(training_smiles)) if c is not None}
+    return len(unique - known) / len(unique)
+
+
+def internal_diversity(
+    smiles_list, *, radius=2, n_bits=2048, max_molecules=1000, seed=0
+):
+    """1 - mean pairwise Tanimoto similarity of Morgan fingerprints (MOSES IntDiv1).
+
+    Args:
+        smiles_list: sequence of str. Invalid strings are ignored.
+        radius: int. Morgan radius. Defaults to `2` (ECFP4-like).
+        n_bits: int. Fingerprint length. Defaults to `2048`.
+        max_molecules: int. Random subset size for large lists. Defaults to
+            `1000`.
+        seed: int. Subset seed. Defaults to `0`.
+
+    Returns:
+        float in [0, 1]; `0.0` with fewer than two valid molecules.
+    """
+    Chem, _ = _chem()
+    from rdkit import DataStructs
+    from rdkit.Chem import rdFingerprintGenerator
+
+    valid = [c for c in _canonical(smiles_list) if c is not None]
+    if len(valid) < 2:
+        return 0.0
+    if len(valid) > max_molecules:
+        valid = list(
+            np.random.default_rng(seed).choice(valid, max_molecules, replace=False)
+        )
+    generator = rdFingerprintGenerator.GetMorganGenerator(radius=radius, fpSize=n_bits)
+    fingerprints = [generator.GetFingerprint(Chem.MolFromSmiles(s)) for s in valid]
+    total, pairs = 0.0, 0
+    for i in range(1, len(fingerprints)):
+        similarities = DataStructs.BulkTanimotoSimilarity(
+            fingerprints[i], fingerprints[:i]
+        )
+        total += float(np.sum(similarities))
+        pairs += len(similarities)
+    return 1.0 - total / pairs
+
+
+def descriptor_table(smiles_list):
+    """Physico-chemical descriptors (`DESCRIPTORS`) of each valid molecule.
+
+    Args:
+        smiles_list: sequence of str. Invalid strings are skipped.
+
+    Returns:
+        dict of descriptor name -> float array (one value per valid
+        molecule): `MolWt`, `LogP` (Crippen), `TPSA`, `HBD`, `HBA`,
+        `RotatableBonds`, `Rings`, `QED`.
+    """
+    Chem, rdBase = _chem()
+    from rdkit.Chem import QED, Crippen, Descriptors, rdMolDescriptors
+
+    functions = {
+        "MolWt": Descriptors.MolWt,
+        "LogP": Crippen.MolLogP,
+        "TPSA": rdMolDescriptors.CalcTPSA,
+        "HBD": rdMolDescriptors.CalcNumHBD,
+        "HBA": rdMolDescriptors.CalcNumHBA,
+        "RotatableBonds": rdMolDescriptors.CalcNumRotatableBonds,
+        "Rings": rdMolDescriptors.CalcNumRings,
+        "QED": QED.qed,
+    }
+    table = {name: [] for name in DESCRIPTORS}
+    with rdBase.BlockLogs():
+        for smiles in smiles_list:
+            mol = (
+                Chem.MolFromSmiles(smiles)
+                if isinstance(smiles, str) and smiles
+                else None
+            )
+            if mol is None or not mol.GetNumAtoms():
+                continue
+            for name in DESCRIPTORS:
+                table[name].append(float(functions[name](mol)))
+    return {name: np.asarray(values, dtype="float64") for name, values in table.items()}
+
+
+def ks_statistic(a, b):
+    """Two-sample Kolmogorov-Smirnov statistic: max gap between the two CDFs.
+
+    Args:
+        a: array-like. First sample.
+        b: array-like. Second sample.
+
+    Returns:
+        float in [0, 1] (0: same empirical distribution); NaN if a sample is
+        empty.
+    """
+    a = np.sort(np.asarray(a, dtype="float64"))
+    b = np.sort(np.asarray(b, dtype="float64"))
+    if not len(a) or not len(b):
+        return float("nan")
+    grid = np.concatenate([a, b])
+    cdf_a = np.searchsorted(a, grid, side="right") / len(a)
+    cdf_b = np.searchsorted(b, grid, side="right") / len(b)
+    return float(np.max(np.abs(cdf_a - cdf_b)))
+
+
+def compare_descriptors(generated, reference):
+    """Per-descriptor means and KS statistic, generated vs a reference set.
+
+    Args:
+        generated: sequence of str. Generated SMILES.
+        reference: sequence of str. E.g. the training set.
+
+    Returns:
+        dict of descriptor -> `{"generated_mean", "reference_mean", "ks"}`.
+    """
+    gen, ref = descriptor_table(generated), descriptor_table(reference)
+    out = {}
+    for name in DESCRIPTORS:
+        out[name] = {
+            "generated_mean": float(gen[name].mean())
+            if len(gen[name])
+            else float("nan"),
+            "reference_mean": float(ref[name].mean())
+            if len(ref[name])
+            else float("nan"),
+            "ks": ks_statistic(gen[name], ref[name]),
+        }
+    return out
+
+
+def generation_metrics(smiles_list, training_smiles):
+    """Validity, uniqueness, novelty and internal diversity of a sample.
+
+    Args:
+        smiles_list: sequence of str. Generated SMILES.
+        training_smiles: iterable of str. Set the generator was trained on.
+
+    Returns:
+        dict with `samples`, `validity`, `uniqueness`, `novelty`,
+        `internal_diversity`.
+    """
+    smiles_list = list(smiles_list)
+    return {
+        "samples": len(smiles_list),
+        "validity": validity(smiles_list),
+        "uniqueness": uniqueness(smiles_list),
+        "novelty": novelty(smiles_list, training_smiles),
+        "internal_diversity": internal_diversity(smiles_list),
     }

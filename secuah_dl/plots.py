@@ -7,12 +7,23 @@ last expression of a cell to see it; anywhere, call `save(figure, path)` to
 write a PNG.
 """
 
+import io
 import pathlib
 
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["save", "learning_curves", "probability_maps", "confusion_matrix"]
+from secuah_dl.metrics import DESCRIPTORS, _chem, descriptor_table
+
+__all__ = [
+    "save",
+    "learning_curves",
+    "probability_maps",
+    "confusion_matrix",
+    "validity_curve",
+    "descriptor_histograms",
+    "molecule_grid",
+]
 
 
 def save(figure, path, *, dpi=110):
@@ -219,4 +230,170 @@ def confusion_matrix(confusion, *, class_names=None, normalize=False, title=None
     figure.colorbar(image, ax=ax, shrink=0.8)
     if title:
         ax.set_title(title)
+    return figure
+
+
+# --------------------------------------------------------------------------
+# Molecules: validity during training, descriptor distributions, grids.
+# --------------------------------------------------------------------------
+
+
+def validity_curve(records, *, title=None):
+    """Fraction of valid samples against the training step.
+
+    Args:
+        records: list of dict. `ValidityTracker.records` (keys `step`,
+            `validity`).
+        title: str or None. Figure title.
+
+    Returns:
+        `matplotlib.figure.Figure`.
+
+    Raises:
+        ValueError: if `records` is empty.
+    """
+    from matplotlib.figure import Figure
+
+    if not records:
+        raise ValueError("`records` must not be empty. Received: records=[]")
+    steps = [r["step"] for r in records]
+    values = [r["validity"] for r in records]
+    figure = Figure(figsize=(5, 3.4), layout="constrained")
+    ax = figure.subplots()
+    ax.plot(steps, values, marker="o")
+    ax.set_xlabel("lote (paso de entrenamiento)")
+    ax.set_ylabel("fracción de SMILES válidos")
+    ax.set_ylim(-0.02, 1.02)
+    ax.grid(alpha=0.3)
+    if title:
+        ax.set_title(title)
+    return figure
+
+
+def descriptor_histograms(sets, *, descriptors=DESCRIPTORS, bins=30, title=None):
+    """Overlaid density histograms of descriptors for several sets of SMILES.
+
+    Args:
+        sets: dict of label -> sequence of str. E.g. `{"entrenamiento":
+            train, "generadas": samples}`.
+        descriptors: sequence of str. Among `DESCRIPTORS`. Defaults to all.
+        bins: int. Histogram bins. Defaults to `30`.
+        title: str or None. Figure title.
+
+    Returns:
+        `matplotlib.figure.Figure`.
+
+    Raises:
+        ValueError: if `sets` is empty or a descriptor is unknown.
+    """
+    from matplotlib.figure import Figure
+
+    if not sets:
+        raise ValueError("`sets` must map labels to SMILES lists. Received: sets={}")
+    unknown = [d for d in descriptors if d not in DESCRIPTORS]
+    if unknown:
+        raise ValueError(
+            f"`descriptors` must be among {DESCRIPTORS}. Received: descriptors={list(descriptors)}"
+        )
+    tables = {label: descriptor_table(values) for label, values in sets.items()}
+    columns = 4
+    rows = -(-len(descriptors) // columns)
+    figure = Figure(figsize=(3.4 * columns, 2.7 * rows), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False).ravel()
+    for ax, name in zip(axes, descriptors):
+        pooled = np.concatenate([t[name] for t in tables.values()] + [np.zeros(0)])
+        if not len(pooled):
+            ax.set_title(name)
+            continue
+        edges = np.histogram_bin_edges(pooled, bins=bins)
+        for label, table in tables.items():
+            if len(table[name]):
+                ax.hist(
+                    table[name],
+                    bins=edges,
+                    density=True,
+                    alpha=0.45,
+                    label=f"{label} ({len(table[name])})",
+                )
+        ax.set_title(name)
+    for ax in axes[len(descriptors) :]:
+        ax.axis("off")
+    axes[0].legend(fontsize=7)
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
+def molecule_grid(
+    smiles_list,
+    *,
+    legends=None,
+    mols_per_row=5,
+    max_molecules=20,
+    sub_image_size=(220, 180),
+    path=None,
+):
+    """Draws valid molecules in a grid with RDKit (`rdMolDraw2D`, Cairo, headless).
+
+    Args:
+        smiles_list: sequence of str. Invalid strings are skipped.
+        legends: sequence of str or None. One label per string. Defaults to
+            the SMILES themselves (shortened).
+        mols_per_row: int. Defaults to `5`.
+        max_molecules: int. Molecules drawn at most. Defaults to `20`.
+        sub_image_size: tuple of int. Pixels per molecule. Defaults to
+            `(220, 180)`.
+        path: str, path-like or None. Also write the grid as PNG there.
+
+    Returns:
+        `matplotlib.figure.Figure` showing the grid (an empty panel saying
+        so when nothing is valid).
+    """
+    Chem, rdBase = _chem()
+    from matplotlib.figure import Figure
+    from PIL import Image
+    from rdkit.Chem.Draw import rdMolDraw2D
+
+    smiles_list = list(smiles_list)
+    legends = (
+        list(legends)
+        if legends is not None
+        else [s if len(s) <= 28 else s[:25] + "..." for s in smiles_list]
+    )
+    mols, labels = [], []
+    with rdBase.BlockLogs():
+        for smiles, legend in zip(smiles_list, legends):
+            mol = Chem.MolFromSmiles(smiles) if smiles else None
+            if mol is not None and mol.GetNumAtoms():
+                mols.append(mol)
+                labels.append(legend)
+            if len(mols) >= max_molecules:
+                break
+    if not mols:
+        figure = Figure(figsize=(5, 1.2))
+        ax = figure.subplots()
+        ax.axis("off")
+        ax.text(0.5, 0.5, "ninguna molécula válida", ha="center", va="center")
+        if path is not None:
+            save(figure, path)
+        return figure
+    # Drawn with the Cairo backend directly: `Draw.MolsToGridImage` returns an
+    # IPython object instead of a PIL image when IPython is loaded.
+    width, height = (int(v) for v in sub_image_size)
+    rows = -(-len(mols) // mols_per_row)
+    columns = min(mols_per_row, len(mols))
+    drawer = rdMolDraw2D.MolDraw2DCairo(columns * width, rows * height, width, height)
+    drawer.DrawMolecules(mols, legends=labels)
+    drawer.FinishDrawing()
+    png = drawer.GetDrawingText()
+    if path is not None:
+        path = pathlib.Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(png)
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    height, width = pixels.shape[:2]
+    figure = Figure(figsize=(width / 100, height / 100), dpi=100)
+    ax = figure.add_axes([0, 0, 1, 1])
+    ax.imshow(pixels)
+    ax.axis("off")
     return figure

@@ -51,6 +51,23 @@ import numpy as np
 
 from secuah_dl import datasets, plots, results, runtime, training
 from secuah_dl._compat import require
+from secuah_dl.metrics import (  # noqa: F401  (re-exported: the practical's face)
+    DESCRIPTORS,
+    _canonical,
+    compare_descriptors,
+    descriptor_table,
+    generation_metrics,
+    internal_diversity,
+    ks_statistic,
+    novelty,
+    uniqueness,
+    validity,
+)
+from secuah_dl.plots import (  # noqa: F401
+    descriptor_histograms,
+    molecule_grid,
+    validity_curve,
+)
 
 __all__ = [
     "SMILES_REGEX",
@@ -104,18 +121,6 @@ END = "<end>"
 _SPECIALS = (PAD, START, END)
 _PATTERN = re.compile(SMILES_REGEX)
 _DATA_DIR = pathlib.Path(__file__).resolve().parent / "_data"
-
-DESCRIPTORS = (
-    "MolWt",
-    "LogP",
-    "TPSA",
-    "HBD",
-    "HBA",
-    "RotatableBonds",
-    "Rings",
-    "QED",
-)
-"""Physico-chemical descriptors compared between generated and training sets."""
 
 
 def _check_positive_int(name, value):
@@ -172,9 +177,7 @@ class SmilesTokenizer:
                 "`tokens` must contain at least one SMILES token. Received: tokens=[]"
             )
         if len(set(tokens)) != len(tokens):
-            raise ValueError(
-                f"`tokens` must be unique. Received: tokens={tokens!r}"
-            )
+            raise ValueError(f"`tokens` must be unique. Received: tokens={tokens!r}")
         self.vocabulary = list(_SPECIALS) + list(tokens)
         self.index = {token: i for i, token in enumerate(self.vocabulary)}
 
@@ -336,7 +339,9 @@ class SmilesTokenizer:
         """
         path = pathlib.Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"tokenizer": "SmilesTokenizer", **self.get_config()}, indent=1))
+        path.write_text(
+            json.dumps({"tokenizer": "SmilesTokenizer", **self.get_config()}, indent=1)
+        )
         return path
 
     @classmethod
@@ -352,7 +357,9 @@ class SmilesTokenizer:
         return cls.from_config(json.loads(pathlib.Path(path).read_text()))
 
     def __eq__(self, other):
-        return isinstance(other, SmilesTokenizer) and self.vocabulary == other.vocabulary
+        return (
+            isinstance(other, SmilesTokenizer) and self.vocabulary == other.vocabulary
+        )
 
     def __repr__(self):
         return f"SmilesTokenizer(vocab_size={self.vocab_size})"
@@ -418,7 +425,11 @@ def read_smiles(path, *, column=None):
         raise FileNotFoundError(f"No SMILES file at {path}.")
     suffixes = [s.lower() for s in path.suffixes]
     compressed = bool(suffixes) and suffixes[-1] == ".gz"
-    kind = suffixes[-2] if compressed and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
+    kind = (
+        suffixes[-2]
+        if compressed and len(suffixes) > 1
+        else (suffixes[-1] if suffixes else "")
+    )
     if kind not in (".smi", ".txt", ".csv", ".smiles"):
         raise ValueError(
             "`path` must end in .smi, .smiles, .txt or .csv (optionally .gz). "
@@ -544,7 +555,11 @@ def clean_corpus(
     with rdBase.BlockLogs():
         for raw in smiles_list:
             report.total += 1
-            mol = Chem.MolFromSmiles(raw) if isinstance(raw, str) and raw.strip() else None
+            mol = (
+                Chem.MolFromSmiles(raw)
+                if isinstance(raw, str) and raw.strip()
+                else None
+            )
             if mol is None or mol.GetNumAtoms() == 0:
                 report.invalid += 1
                 continue
@@ -618,9 +633,13 @@ def make_dataset(
         lambda seq: (seq[:-1], seq[1:]), num_parallel_calls=tf.data.AUTOTUNE
     ).cache()
     if shuffle:
-        dataset = dataset.shuffle(len(encoded), seed=seed, reshuffle_each_iteration=True)
+        dataset = dataset.shuffle(
+            len(encoded), seed=seed, reshuffle_each_iteration=True
+        )
     if bucketing:
-        boundaries = [b + 1 for b in (16, 24, 32, 40, 48, 56, 64, 80, 100, 128) if b < longest]
+        boundaries = [
+            b + 1 for b in (16, 24, 32, 40, 48, 56, 64, 80, 100, 128) if b < longest
+        ]
         dataset = dataset.bucket_by_sequence_length(
             lambda x, y: tf.shape(x)[0],
             bucket_boundaries=boundaries,
@@ -721,9 +740,14 @@ def load_data(
         raise ValueError(
             f"`unknown` must be 'error' or 'drop'. Received: unknown={unknown!r}"
         )
-    for name, value in (("val_fraction", val_fraction), ("test_fraction", test_fraction)):
+    for name, value in (
+        ("val_fraction", val_fraction),
+        ("test_fraction", test_fraction),
+    ):
         if not 0 <= value < 0.5:
-            raise ValueError(f"`{name}` must be in [0, 0.5). Received: {name}={value!r}")
+            raise ValueError(
+                f"`{name}` must be in [0, 0.5). Received: {name}={value!r}"
+            )
     raw, description = _resolve_source(source)
     clean, report = clean_corpus(raw, max_length=max_length)
     if tokenizer is not None:
@@ -778,7 +802,12 @@ def load_data(
             + (" (quick mode: 300 molecules)" if quick else "")
         ),
     }
-    return dataset(smiles_train, True), dataset(smiles_val, False), dataset(smiles_test, False), info
+    return (
+        dataset(smiles_train, True),
+        dataset(smiles_val, False),
+        dataset(smiles_test, False),
+        info,
+    )
 
 
 # --------------------------------------------------------------------------
@@ -904,7 +933,9 @@ def build_step_model(model):
         )(x, initial_state=[h, c])
         states_out += [h_new, c_new]
     logits = keras.layers.Dense(head.units, dtype="float32", name="logits")(x[:, 0, :])
-    step_model = keras.Model([token, *states_in], [logits, *states_out], name="smiles_step")
+    step_model = keras.Model(
+        [token, *states_in], [logits, *states_out], name="smiles_step"
+    )
     _copy_weights(model, step_model)
     return step_model
 
@@ -1201,7 +1232,14 @@ def sample(
 
 
 def sample_naive(
-    model, tokenizer, num_samples=100, *, temperature=1.0, max_length=100, batch_size=256, seed=0
+    model,
+    tokenizer,
+    num_samples=100,
+    *,
+    temperature=1.0,
+    max_length=100,
+    batch_size=256,
+    seed=0,
 ):
     """The slow way to sample: re-runs the whole prefix for every new token.
 
@@ -1235,8 +1273,12 @@ def sample_naive(
         done = np.zeros(size, dtype=bool)
         for _ in range(max_length):
             logits = model(prefix, training=False)[:, -1, :]
-            drawn = keras.random.categorical(logits / temperature, 1, seed=generator, dtype="int32")
-            drawn_np = np.where(done, tokenizer.pad_id, keras.ops.convert_to_numpy(drawn)[:, 0])
+            drawn = keras.random.categorical(
+                logits / temperature, 1, seed=generator, dtype="int32"
+            )
+            drawn_np = np.where(
+                done, tokenizer.pad_id, keras.ops.convert_to_numpy(drawn)[:, 0]
+            )
             prefix = np.concatenate([prefix, drawn_np[:, None].astype("int32")], axis=1)
             done |= drawn_np == tokenizer.end_id
             if done.all():
@@ -1268,7 +1310,14 @@ class ValidityTracker(keras.callbacks.Callback):
     """
 
     def __init__(
-        self, tokenizer, at_steps, *, num_samples=32, max_length=100, temperature=1.0, seed=0
+        self,
+        tokenizer,
+        at_steps,
+        *,
+        num_samples=32,
+        max_length=100,
+        temperature=1.0,
+        seed=0,
     ):
         super().__init__()
         self.tokenizer = tokenizer
@@ -1307,353 +1356,6 @@ class ValidityTracker(keras.callbacks.Callback):
         self._step += 1
         if self._step in self.at_steps:
             self._record()
-
-
-# --------------------------------------------------------------------------
-# Molecule metrics. They belong in `secuah_dl.metrics`; kept here until the
-# ground floor takes them (the names stay the same).
-# --------------------------------------------------------------------------
-
-
-def _canonical(smiles_list):
-    """Canonical SMILES of each string, `None` where RDKit cannot parse it."""
-    Chem, rdBase = _chem()
-    out = []
-    with rdBase.BlockLogs():
-        for smiles in smiles_list:
-            mol = Chem.MolFromSmiles(smiles) if isinstance(smiles, str) and smiles else None
-            out.append(Chem.MolToSmiles(mol) if mol is not None and mol.GetNumAtoms() else None)
-    return out
-
-
-def validity(smiles_list):
-    """Fraction of strings that RDKit parses into a non-empty molecule.
-
-    Args:
-        smiles_list: sequence of str.
-
-    Returns:
-        float in [0, 1] (`0.0` for an empty list).
-    """
-    smiles_list = list(smiles_list)
-    if not smiles_list:
-        return 0.0
-    return sum(c is not None for c in _canonical(smiles_list)) / len(smiles_list)
-
-
-def uniqueness(smiles_list):
-    """Distinct canonical molecules over valid ones (MOSES' unique@k).
-
-    Args:
-        smiles_list: sequence of str.
-
-    Returns:
-        float in [0, 1] (`0.0` when nothing is valid).
-    """
-    valid = [c for c in _canonical(smiles_list) if c is not None]
-    return len(set(valid)) / len(valid) if valid else 0.0
-
-
-def novelty(smiles_list, training_smiles):
-    """Fraction of distinct valid molecules that are not in the training set.
-
-    Both sides are canonicalised, so `OCC` and `CCO` are the same molecule.
-
-    Args:
-        smiles_list: sequence of str. Generated SMILES.
-        training_smiles: iterable of str. The training set.
-
-    Returns:
-        float in [0, 1] (`0.0` when nothing is valid).
-    """
-    unique = {c for c in _canonical(smiles_list) if c is not None}
-    if not unique:
-        return 0.0
-    known = {c for c in _canonical(list(training_smiles)) if c is not None}
-    return len(unique - known) / len(unique)
-
-
-def internal_diversity(smiles_list, *, radius=2, n_bits=2048, max_molecules=1000, seed=0):
-    """1 - mean pairwise Tanimoto similarity of Morgan fingerprints (MOSES IntDiv1).
-
-    Args:
-        smiles_list: sequence of str. Invalid strings are ignored.
-        radius: int. Morgan radius. Defaults to `2` (ECFP4-like).
-        n_bits: int. Fingerprint length. Defaults to `2048`.
-        max_molecules: int. Random subset size for large lists. Defaults to
-            `1000`.
-        seed: int. Subset seed. Defaults to `0`.
-
-    Returns:
-        float in [0, 1]; `0.0` with fewer than two valid molecules.
-    """
-    Chem, _ = _chem()
-    from rdkit import DataStructs
-    from rdkit.Chem import rdFingerprintGenerator
-
-    valid = [c for c in _canonical(smiles_list) if c is not None]
-    if len(valid) < 2:
-        return 0.0
-    if len(valid) > max_molecules:
-        valid = list(np.random.default_rng(seed).choice(valid, max_molecules, replace=False))
-    generator = rdFingerprintGenerator.GetMorganGenerator(radius=radius, fpSize=n_bits)
-    fingerprints = [generator.GetFingerprint(Chem.MolFromSmiles(s)) for s in valid]
-    total, pairs = 0.0, 0
-    for i in range(1, len(fingerprints)):
-        similarities = DataStructs.BulkTanimotoSimilarity(fingerprints[i], fingerprints[:i])
-        total += float(np.sum(similarities))
-        pairs += len(similarities)
-    return 1.0 - total / pairs
-
-
-def descriptor_table(smiles_list):
-    """Physico-chemical descriptors (`DESCRIPTORS`) of each valid molecule.
-
-    Args:
-        smiles_list: sequence of str. Invalid strings are skipped.
-
-    Returns:
-        dict of descriptor name -> float array (one value per valid
-        molecule): `MolWt`, `LogP` (Crippen), `TPSA`, `HBD`, `HBA`,
-        `RotatableBonds`, `Rings`, `QED`.
-    """
-    Chem, rdBase = _chem()
-    from rdkit.Chem import QED, Crippen, Descriptors, rdMolDescriptors
-
-    functions = {
-        "MolWt": Descriptors.MolWt,
-        "LogP": Crippen.MolLogP,
-        "TPSA": rdMolDescriptors.CalcTPSA,
-        "HBD": rdMolDescriptors.CalcNumHBD,
-        "HBA": rdMolDescriptors.CalcNumHBA,
-        "RotatableBonds": rdMolDescriptors.CalcNumRotatableBonds,
-        "Rings": rdMolDescriptors.CalcNumRings,
-        "QED": QED.qed,
-    }
-    table = {name: [] for name in DESCRIPTORS}
-    with rdBase.BlockLogs():
-        for smiles in smiles_list:
-            mol = Chem.MolFromSmiles(smiles) if isinstance(smiles, str) and smiles else None
-            if mol is None or not mol.GetNumAtoms():
-                continue
-            for name in DESCRIPTORS:
-                table[name].append(float(functions[name](mol)))
-    return {name: np.asarray(values, dtype="float64") for name, values in table.items()}
-
-
-def ks_statistic(a, b):
-    """Two-sample Kolmogorov-Smirnov statistic: max gap between the two CDFs.
-
-    Args:
-        a: array-like. First sample.
-        b: array-like. Second sample.
-
-    Returns:
-        float in [0, 1] (0: same empirical distribution); NaN if a sample is
-        empty.
-    """
-    a = np.sort(np.asarray(a, dtype="float64"))
-    b = np.sort(np.asarray(b, dtype="float64"))
-    if not len(a) or not len(b):
-        return float("nan")
-    grid = np.concatenate([a, b])
-    cdf_a = np.searchsorted(a, grid, side="right") / len(a)
-    cdf_b = np.searchsorted(b, grid, side="right") / len(b)
-    return float(np.max(np.abs(cdf_a - cdf_b)))
-
-
-def compare_descriptors(generated, reference):
-    """Per-descriptor means and KS statistic, generated vs a reference set.
-
-    Args:
-        generated: sequence of str. Generated SMILES.
-        reference: sequence of str. E.g. the training set.
-
-    Returns:
-        dict of descriptor -> `{"generated_mean", "reference_mean", "ks"}`.
-    """
-    gen, ref = descriptor_table(generated), descriptor_table(reference)
-    out = {}
-    for name in DESCRIPTORS:
-        out[name] = {
-            "generated_mean": float(gen[name].mean()) if len(gen[name]) else float("nan"),
-            "reference_mean": float(ref[name].mean()) if len(ref[name]) else float("nan"),
-            "ks": ks_statistic(gen[name], ref[name]),
-        }
-    return out
-
-
-def generation_metrics(smiles_list, training_smiles):
-    """Validity, uniqueness, novelty and internal diversity of a sample.
-
-    Args:
-        smiles_list: sequence of str. Generated SMILES.
-        training_smiles: iterable of str. Set the generator was trained on.
-
-    Returns:
-        dict with `samples`, `validity`, `uniqueness`, `novelty`,
-        `internal_diversity`.
-    """
-    smiles_list = list(smiles_list)
-    return {
-        "samples": len(smiles_list),
-        "validity": validity(smiles_list),
-        "uniqueness": uniqueness(smiles_list),
-        "novelty": novelty(smiles_list, training_smiles),
-        "internal_diversity": internal_diversity(smiles_list),
-    }
-
-
-# --------------------------------------------------------------------------
-# Molecule figures. They belong in `secuah_dl.plots`; kept here until the
-# ground floor takes them.
-# --------------------------------------------------------------------------
-
-
-def validity_curve(records, *, title=None):
-    """Fraction of valid samples against the training step.
-
-    Args:
-        records: list of dict. `ValidityTracker.records` (keys `step`,
-            `validity`).
-        title: str or None. Figure title.
-
-    Returns:
-        `matplotlib.figure.Figure`.
-
-    Raises:
-        ValueError: if `records` is empty.
-    """
-    from matplotlib.figure import Figure
-
-    if not records:
-        raise ValueError("`records` must not be empty. Received: records=[]")
-    steps = [r["step"] for r in records]
-    values = [r["validity"] for r in records]
-    figure = Figure(figsize=(5, 3.4), layout="constrained")
-    ax = figure.subplots()
-    ax.plot(steps, values, marker="o")
-    ax.set_xlabel("lote (paso de entrenamiento)")
-    ax.set_ylabel("fracción de SMILES válidos")
-    ax.set_ylim(-0.02, 1.02)
-    ax.grid(alpha=0.3)
-    if title:
-        ax.set_title(title)
-    return figure
-
-
-def descriptor_histograms(sets, *, descriptors=DESCRIPTORS, bins=30, title=None):
-    """Overlaid density histograms of descriptors for several sets of SMILES.
-
-    Args:
-        sets: dict of label -> sequence of str. E.g. `{"entrenamiento":
-            train, "generadas": samples}`.
-        descriptors: sequence of str. Among `DESCRIPTORS`. Defaults to all.
-        bins: int. Histogram bins. Defaults to `30`.
-        title: str or None. Figure title.
-
-    Returns:
-        `matplotlib.figure.Figure`.
-
-    Raises:
-        ValueError: if `sets` is empty or a descriptor is unknown.
-    """
-    from matplotlib.figure import Figure
-
-    if not sets:
-        raise ValueError("`sets` must map labels to SMILES lists. Received: sets={}")
-    unknown = [d for d in descriptors if d not in DESCRIPTORS]
-    if unknown:
-        raise ValueError(
-            f"`descriptors` must be among {DESCRIPTORS}. Received: descriptors={list(descriptors)}"
-        )
-    tables = {label: descriptor_table(values) for label, values in sets.items()}
-    columns = 4
-    rows = -(-len(descriptors) // columns)
-    figure = Figure(figsize=(3.4 * columns, 2.7 * rows), layout="constrained")
-    axes = figure.subplots(rows, columns, squeeze=False).ravel()
-    for ax, name in zip(axes, descriptors):
-        pooled = np.concatenate([t[name] for t in tables.values()] + [np.zeros(0)])
-        if not len(pooled):
-            ax.set_title(name)
-            continue
-        edges = np.histogram_bin_edges(pooled, bins=bins)
-        for label, table in tables.items():
-            if len(table[name]):
-                ax.hist(table[name], bins=edges, density=True, alpha=0.45,
-                        label=f"{label} ({len(table[name])})")
-        ax.set_title(name)
-    for ax in axes[len(descriptors):]:
-        ax.axis("off")
-    axes[0].legend(fontsize=7)
-    if title:
-        figure.suptitle(title)
-    return figure
-
-
-def molecule_grid(smiles_list, *, legends=None, mols_per_row=5, max_molecules=20, sub_image_size=(220, 180), path=None):
-    """Draws valid molecules in a grid with RDKit (`rdMolDraw2D`, Cairo, headless).
-
-    Args:
-        smiles_list: sequence of str. Invalid strings are skipped.
-        legends: sequence of str or None. One label per string. Defaults to
-            the SMILES themselves (shortened).
-        mols_per_row: int. Defaults to `5`.
-        max_molecules: int. Molecules drawn at most. Defaults to `20`.
-        sub_image_size: tuple of int. Pixels per molecule. Defaults to
-            `(220, 180)`.
-        path: str, path-like or None. Also write the grid as PNG there.
-
-    Returns:
-        `matplotlib.figure.Figure` showing the grid (an empty panel saying
-        so when nothing is valid).
-    """
-    Chem, rdBase = _chem()
-    from matplotlib.figure import Figure
-    from PIL import Image
-    from rdkit.Chem.Draw import rdMolDraw2D
-
-    smiles_list = list(smiles_list)
-    legends = list(legends) if legends is not None else [
-        s if len(s) <= 28 else s[:25] + "..." for s in smiles_list
-    ]
-    mols, labels = [], []
-    with rdBase.BlockLogs():
-        for smiles, legend in zip(smiles_list, legends):
-            mol = Chem.MolFromSmiles(smiles) if smiles else None
-            if mol is not None and mol.GetNumAtoms():
-                mols.append(mol)
-                labels.append(legend)
-            if len(mols) >= max_molecules:
-                break
-    if not mols:
-        figure = Figure(figsize=(5, 1.2))
-        ax = figure.subplots()
-        ax.axis("off")
-        ax.text(0.5, 0.5, "ninguna molécula válida", ha="center", va="center")
-        if path is not None:
-            plots.save(figure, path)
-        return figure
-    # Drawn with the Cairo backend directly: `Draw.MolsToGridImage` returns an
-    # IPython object instead of a PIL image when IPython is loaded.
-    width, height = (int(v) for v in sub_image_size)
-    rows = -(-len(mols) // mols_per_row)
-    columns = min(mols_per_row, len(mols))
-    drawer = rdMolDraw2D.MolDraw2DCairo(columns * width, rows * height, width, height)
-    drawer.DrawMolecules(mols, legends=labels)
-    drawer.FinishDrawing()
-    png = drawer.GetDrawingText()
-    if path is not None:
-        path = pathlib.Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(png)
-    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
-    height, width = pixels.shape[:2]
-    figure = Figure(figsize=(width / 100, height / 100), dpi=100)
-    ax = figure.add_axes([0, 0, 1, 1])
-    ax.imshow(pixels)
-    ax.axis("off")
-    return figure
 
 
 # --------------------------------------------------------------------------
@@ -1701,8 +1403,12 @@ def evaluate(
         numbers["test_accuracy"] = float(values.get("accuracy", float("nan")))
     if tokenizer is not None:
         samples = sample(
-            model, tokenizer, num_samples, temperature=temperature,
-            max_length=max_length, seed=seed,
+            model,
+            tokenizer,
+            num_samples,
+            temperature=temperature,
+            max_length=max_length,
+            seed=seed,
         )
         numbers.update(generation_metrics(samples, training_smiles or []))
         numbers["examples"] = samples[:10]
@@ -1774,31 +1480,54 @@ def run(
     clean_finetune, _ = clean_corpus(raw_finetune, max_length=max_length)
     tokenizer = SmilesTokenizer.from_corpus(clean_pretrain + clean_finetune)
     train_ds, val_ds, test_ds, info = load_data(
-        source, quick=quick, tokenizer=tokenizer, batch_size=batch_size, seed=seed,
+        source,
+        quick=quick,
+        tokenizer=tokenizer,
+        batch_size=batch_size,
+        seed=seed,
         max_length=max_length,
     )
     ft_train_ds, ft_val_ds, _, ft_info = load_data(
-        finetune_source, tokenizer=tokenizer, batch_size=min(batch_size, 16),
-        val_fraction=0.1, test_fraction=0.0, seed=seed, max_length=max_length,
+        finetune_source,
+        tokenizer=tokenizer,
+        batch_size=min(batch_size, 16),
+        val_fraction=0.1,
+        test_fraction=0.0,
+        seed=seed,
+        max_length=max_length,
     )
     steps_per_epoch = sum(1 for _ in train_ds)
     total_steps = steps_per_epoch * pretrain_epochs
     checkpoints = np.unique(np.linspace(0, total_steps, 3 if quick else 11).astype(int))
     tracker = ValidityTracker(
-        tokenizer, checkpoints, num_samples=16 if quick else 64,
-        max_length=40 if quick else max_length, seed=seed,
+        tokenizer,
+        checkpoints,
+        num_samples=16 if quick else 64,
+        max_length=40 if quick else max_length,
+        seed=seed,
     )
 
     with strategy.scope():
         model = build_model(tokenizer.vocab_size, lstm_units=lstm_units)
     history = train(
-        model, train_ds, val_ds, epochs=pretrain_epochs, run_dir=out_dir / "run_pretrain",
-        strategy=strategy, callbacks=[tracker], verbose=verbose,
+        model,
+        train_ds,
+        val_ds,
+        epochs=pretrain_epochs,
+        run_dir=out_dir / "run_pretrain",
+        strategy=strategy,
+        callbacks=[tracker],
+        verbose=verbose,
     )
     pretrained_path = save_generator(model, tokenizer, out_dir / "pretrained.keras")
     ft_history = fine_tune(
-        pretrained_path, ft_train_ds, ft_val_ds, learning_rate=1e-4,
-        epochs=finetune_epochs, run_dir=out_dir / "run_finetune", strategy=strategy,
+        pretrained_path,
+        ft_train_ds,
+        ft_val_ds,
+        learning_rate=1e-4,
+        epochs=finetune_epochs,
+        run_dir=out_dir / "run_finetune",
+        strategy=strategy,
         verbose=verbose,
     )
     finetuned = ft_history.model
@@ -1806,20 +1535,34 @@ def run(
 
     sample_length = 40 if quick else max_length
     pretrained_numbers = evaluate(
-        model, test_ds, tokenizer=tokenizer, training_smiles=info["smiles_train"],
-        num_samples=num_samples, temperature=temperature, max_length=sample_length, seed=seed,
+        model,
+        test_ds,
+        tokenizer=tokenizer,
+        training_smiles=info["smiles_train"],
+        num_samples=num_samples,
+        temperature=temperature,
+        max_length=sample_length,
+        seed=seed,
     )
     finetuned_samples = sample(
-        finetuned, tokenizer, num_samples, temperature=temperature,
-        max_length=sample_length, seed=seed + 1,
+        finetuned,
+        tokenizer,
+        num_samples,
+        temperature=temperature,
+        max_length=sample_length,
+        seed=seed + 1,
     )
     finetuned_numbers = generation_metrics(
         finetuned_samples, info["smiles_train"] + ft_info["smiles_train"]
     )
     finetuned_numbers["examples"] = finetuned_samples[:10]
     descriptor_numbers = {
-        "finetuned_vs_finetune_set": compare_descriptors(finetuned_samples, ft_info["smiles_train"]),
-        "finetuned_vs_pretrain_set": compare_descriptors(finetuned_samples, info["smiles_train"]),
+        "finetuned_vs_finetune_set": compare_descriptors(
+            finetuned_samples, ft_info["smiles_train"]
+        ),
+        "finetuned_vs_pretrain_set": compare_descriptors(
+            finetuned_samples, info["smiles_train"]
+        ),
     }
     numbers = {
         "corpus": info["report"].as_dict(),
@@ -1839,12 +1582,17 @@ def run(
     }
     figures = {
         "learning_curves": plots.save(
-            plots.learning_curves(history, metrics=["loss", "accuracy"],
-                                  title="Preentrenamiento: curvas de aprendizaje"),
+            plots.learning_curves(
+                history,
+                metrics=["loss", "accuracy"],
+                title="Preentrenamiento: curvas de aprendizaje",
+            ),
             out_dir / "learning_curves.png",
         ),
         "validity_curve": plots.save(
-            validity_curve(tracker.records, title="SMILES válidos durante el preentrenamiento"),
+            validity_curve(
+                tracker.records, title="SMILES válidos durante el preentrenamiento"
+            ),
             out_dir / "validity_curve.png",
         ),
         "descriptors": plots.save(
@@ -1863,7 +1611,11 @@ def run(
     figures["molecule_grid"] = out_dir / "molecule_grid.png"
     if not figures["molecule_grid"].exists():
         figures.pop("molecule_grid")
-    mode = "quick mode: a few hundred molecules and a small LSTM, so most samples are invalid" if quick else "full mode"
+    mode = (
+        "quick mode: a few hundred molecules and a small LSTM, so most samples are invalid"
+        if quick
+        else "full mode"
+    )
     result = results.Result(
         name="smiles",
         metrics=numbers,

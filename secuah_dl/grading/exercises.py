@@ -344,3 +344,219 @@ register(
         _check_exactitud,
     )
 )
+
+# ---------------------------------------------------------------------------
+# 05_generador_smiles.ipynb
+# ---------------------------------------------------------------------------
+
+
+def _check_smiles_tokens(answer):
+    from secuah_dl import smiles
+
+    cases = []
+    table = [
+        ("Clc1ccccc1Br", "Cl y Br son UN token cada uno (dos letras), no 'C' + 'l'."),
+        ("CC(=O)Oc1ccccc1C(=O)O", "Los paréntesis, '=' y los dígitos de anillo son tokens de un carácter."),
+        ("c1cc[nH]c1", "Lo que va entre corchetes es un solo token: '[nH]'."),
+        ("C[C@@H](N)C(=O)O", "Lo que va entre corchetes es un solo token: '[C@@H]'."),
+        ("C%10CCCCC%10", "Un cierre de anillo de dos dígitos se escribe '%10' y es un solo token."),
+    ]
+    for text, hint in table:
+        got = call_answer(answer, text)
+        expected = smiles.SmilesTokenizer.tokenize(text)
+        ok = isinstance(got, (list, tuple)) and list(got) == expected
+        cases.append(Case(f"tokeniza {text}", ok, hint))
+    return cases
+
+
+def _check_smiles_validez(answer):
+    cases = []
+    table = [
+        (["CCO", "c1ccccc1", "CC(=O)O", "C1CC"], 0.75, "Usa Chem.MolFromSmiles: devuelve None si la cadena no es válida."),
+        (["CCO", "xyz"], 0.5, "Cuenta como inválida cualquier cadena que RDKit no pueda leer."),
+        (["CCO", ""], 0.5, "Una cadena vacía no es una molécula: cuenta como inválida."),
+        ([], 0.0, "Con una lista vacía devuelve 0.0 (no dividas entre cero)."),
+    ]
+    for molecules, expected, hint in table:
+        got = call_answer(answer, list(molecules))
+        ok = isinstance(got, (float, int, np.floating, np.integer)) and abs(float(got) - expected) < 1e-9
+        cases.append(Case(f"validez de {molecules} = {expected}", ok, hint))
+    return cases
+
+
+def _check_softmax_temperatura(answer):
+    logits = np.array([2.0, 1.0, 0.1, -1.0])
+    cases = []
+    for temperature in (1.0, 0.5, 2.0):
+        got = np.asarray(call_answer(answer, logits.copy(), temperature), dtype="float64")
+        scaled = logits / temperature
+        expected = np.exp(scaled - scaled.max()) / np.exp(scaled - scaled.max()).sum()
+        ok = got.shape == expected.shape and np.allclose(got, expected, atol=1e-6)
+        if got.shape == expected.shape and np.allclose(got.sum(), 1.0) and not ok:
+            hint = "Divide los logits ENTRE la temperatura antes del softmax: softmax(logits / T)."
+        else:
+            hint = "Las probabilidades deben sumar 1: exp(z) / suma(exp(z)), con z = logits / T."
+        cases.append(Case(f"softmax(logits / {temperature:g})", ok, hint))
+    big = np.asarray(call_answer(answer, np.array([1000.0, 999.0]), 1.0), dtype="float64")
+    cases.append(
+        Case(
+            "estable con logits grandes",
+            bool(np.all(np.isfinite(big))) and np.allclose(big.sum(), 1.0),
+            "Resta el máximo antes de exponenciar (exp(z - max(z))) para no desbordar.",
+        )
+    )
+    return cases
+
+
+register(
+    Exercise(
+        "smiles_tokens",
+        "05_generador_smiles.ipynb",
+        "Escribe `tokenizar(smiles)`: parte una cadena SMILES en tokens (átomos de dos letras "
+        "como Cl y Br, átomos entre corchetes, cierres de anillo %10, enlaces y paréntesis). "
+        "Por ejemplo `Clc1ccccc1Br` → Cl, c, 1, c, c, c, c, c, 1, Br.",
+        3,
+        _check_smiles_tokens,
+    )
+)
+register(
+    Exercise(
+        "smiles_validez",
+        "05_generador_smiles.ipynb",
+        "Escribe `validez(lista_smiles)`: la fracción de cadenas que RDKit convierte en una "
+        "molécula válida.",
+        2,
+        _check_smiles_validez,
+    )
+)
+register(
+    Exercise(
+        "smiles_temperatura",
+        "05_generador_smiles.ipynb",
+        "Escribe `softmax_temperatura(logits, temperatura)`: las probabilidades con las que "
+        "se muestrea el siguiente token a una temperatura dada.",
+        2,
+        _check_softmax_temperatura,
+    )
+)
+
+# ---------------------------------------------------------------------------
+# 06_autoencoders.ipynb
+# ---------------------------------------------------------------------------
+
+
+def _check_vae_muestreo(answer):
+    rng = np.random.default_rng(5)
+    z_mean = rng.normal(size=(4, 2))
+    z_log_var = rng.normal(size=(4, 2))
+    epsilon = rng.normal(size=(4, 2))
+    got = np.asarray(call_answer(answer, z_mean.copy(), z_log_var.copy(), epsilon.copy()), dtype="float64")
+    expected = z_mean + np.exp(0.5 * z_log_var) * epsilon
+    shape_ok = got.shape == expected.shape
+    if shape_ok and np.allclose(got, z_mean + np.exp(z_log_var) * epsilon):
+        hint = "La desviación típica es exp(0.5 · log_var), no exp(log_var)."
+    elif shape_ok and np.allclose(got, z_mean + z_log_var * epsilon):
+        hint = "z_log_var es el LOGARITMO de la varianza: la desviación típica es exp(0.5 · z_log_var)."
+    else:
+        hint = "Truco de reparametrización: z = z_mean + σ · ε con σ = exp(0.5 · z_log_var)."
+    zero = np.asarray(call_answer(answer, z_mean.copy(), z_log_var.copy(), np.zeros((4, 2))), dtype="float64")
+    return [
+        Case("z = μ + σ·ε", shape_ok and np.allclose(got, expected), hint, weight=2.0),
+        Case(
+            "con ε = 0 devuelve la media",
+            zero.shape == z_mean.shape and np.allclose(zero, z_mean),
+            "Con ε = 0 el ruido desaparece y z debe ser exactamente z_mean.",
+        ),
+    ]
+
+
+def _check_vae_kl(answer):
+    rng = np.random.default_rng(9)
+    z_mean = rng.normal(size=(6, 2))
+    z_log_var = rng.normal(size=(6, 2))
+    got = call_answer(answer, z_mean.copy(), z_log_var.copy())
+    per_sample = -0.5 * np.sum(1 + z_log_var - z_mean**2 - np.exp(z_log_var), axis=1)
+    expected = float(per_sample.mean())
+    scalar = np.ndim(got) == 0
+    value = float(got) if scalar else float("nan")
+    if scalar and np.isclose(value, -expected):
+        hint = "Falta el signo: KL = -0.5 · (1 + log σ² - μ² - σ²), que es siempre ≥ 0."
+    elif scalar and np.isclose(value, float((-0.5 * (1 + z_log_var - z_mean**2 - np.exp(z_log_var))).mean())):
+        hint = "Suma sobre las dimensiones latentes (axis=1) y luego promedia sobre el lote."
+    else:
+        hint = "KL(N(μ, σ²) ‖ N(0, 1)) = -0.5 · Σ (1 + log σ² - μ² - σ²) por ejemplo, promediada en el lote."
+    standard = call_answer(answer, np.zeros((3, 2)), np.zeros((3, 2)))
+    return [
+        Case("devuelve un número (la media del lote)", scalar, "Devuelve un escalar: promedia sobre el lote."),
+        Case("coincide con la fórmula", scalar and np.isclose(value, expected), hint, weight=2.0),
+        Case(
+            "KL = 0 cuando la codificación ya es N(0, 1)",
+            np.ndim(standard) == 0 and abs(float(standard)) < 1e-9,
+            "Con μ = 0 y log σ² = 0 la divergencia debe ser exactamente 0.",
+        ),
+    ]
+
+
+def _check_residuos(answer):
+    rng = np.random.default_rng(2)
+    x = rng.random((5, 8, 8, 1))
+    x_rec = rng.random((5, 8, 8, 1))
+    got = np.asarray(call_answer(answer, x.copy(), x_rec.copy()), dtype="float64")
+    expected = ((x - x_rec) ** 2).reshape(5, -1).sum(axis=1)
+    cases = [
+        Case(
+            "un residuo por imagen",
+            got.shape == (5,),
+            "Devuelve un valor por imagen: suma sobre todos los ejes menos el primero.",
+        ),
+        Case(
+            "r = ||x − x̂||²",
+            got.shape == (5,) and np.allclose(got, expected),
+            "Eleva al cuadrado la diferencia y SUMA (no promedies, no hagas la raíz).",
+            weight=2.0,
+        ),
+    ]
+    try:
+        flat = np.asarray(call_answer(answer, x.reshape(5, -1), x_rec.reshape(5, -1)), dtype="float64")
+    except Exception:  # noqa: BLE001 - a case of its own, not a crash of the check
+        flat = np.full(0, np.nan)
+    cases.append(
+        Case(
+            "funciona también con vectores (n, 64)",
+            flat.shape == (5,) and np.allclose(flat, expected),
+            "No supongas imágenes 4-D: aplana cada ejemplo (reshape(len(x), -1)).",
+        )
+    )
+    return cases
+
+
+register(
+    Exercise(
+        "vae_muestreo",
+        "06_autoencoders.ipynb",
+        "Escribe `muestreo(z_mean, z_log_var, epsilon)`: el truco de reparametrización del VAE "
+        "(la capa de muestreo), con NumPy.",
+        2,
+        _check_vae_muestreo,
+    )
+)
+register(
+    Exercise(
+        "vae_kl",
+        "06_autoencoders.ipynb",
+        "Escribe `divergencia_kl(z_mean, z_log_var)`: el término KL de la pérdida del VAE, "
+        "promediado sobre el lote.",
+        2,
+        _check_vae_kl,
+    )
+)
+register(
+    Exercise(
+        "ae_residuos",
+        "06_autoencoders.ipynb",
+        "Escribe `residuos(x, x_reconstruida)`: el error de reconstrucción r = ||x − x̂||² de "
+        "cada ejemplo, la puntuación de novedad de las transparencias.",
+        2,
+        _check_residuos,
+    )
+)

@@ -207,3 +207,154 @@ WRONG = {
         (_exactitud_sin_argmax, "argmax"),
     ],
 }
+
+
+# --- 05_generador_smiles ---------------------------------------------------
+
+
+def tokenizar(smiles):
+    import re
+
+    patron = r"(\[[^\]]+]|Br?|Cl?|N|O|S|P|F|I|b|c|n|o|s|p|\(|\)|\.|=|#|-|\+|\\|\/|:|~|@|\?|>|\*|\$|%[0-9]{2}|[0-9])"
+    return re.findall(patron, smiles)
+
+
+def validez(lista_smiles):
+    from rdkit import Chem, RDLogger
+
+    RDLogger.DisableLog("rdApp.*")
+    if not lista_smiles:
+        return 0.0
+    validas = [s for s in lista_smiles if s and Chem.MolFromSmiles(s) is not None]
+    return len(validas) / len(lista_smiles)
+
+
+def softmax_temperatura(logits, temperatura):
+    z = np.asarray(logits, dtype="float64") / temperatura
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+# --- 06_autoencoders -------------------------------------------------------
+
+
+def muestreo(z_mean, z_log_var, epsilon):
+    return z_mean + np.exp(0.5 * z_log_var) * epsilon
+
+
+def divergencia_kl(z_mean, z_log_var):
+    return float(np.mean(-0.5 * np.sum(1 + z_log_var - z_mean**2 - np.exp(z_log_var), axis=1)))
+
+
+def residuos(x, x_reconstruida):
+    diferencia = np.asarray(x) - np.asarray(x_reconstruida)
+    return (diferencia**2).reshape(len(diferencia), -1).sum(axis=1)
+
+
+REFERENCE.update(
+    {
+        "smiles_tokens": tokenizar,
+        "smiles_validez": validez,
+        "smiles_temperatura": softmax_temperatura,
+        "vae_muestreo": muestreo,
+        "vae_kl": divergencia_kl,
+        "ae_residuos": residuos,
+    }
+)
+
+
+def _tokens_por_caracter(smiles):
+    return list(smiles)
+
+
+def _tokens_sin_corchetes(smiles):
+    import re
+
+    return re.findall(r"Br|Cl|%[0-9]{2}|.", smiles)
+
+
+def _tokens_sin_porcentaje(smiles):
+    import re
+
+    return re.findall(r"\[[^\]]+]|Br|Cl|.", smiles)
+
+
+def _validez_cuenta(lista_smiles):
+    from rdkit import Chem
+
+    return sum(Chem.MolFromSmiles(s) is not None for s in lista_smiles if s)
+
+
+def _validez_vacia_valida(lista_smiles):
+    from rdkit import Chem
+
+    if not lista_smiles:
+        return 0.0
+    return sum(Chem.MolFromSmiles(s) is not None for s in lista_smiles) / len(lista_smiles)
+
+
+def _softmax_multiplica(logits, temperatura):
+    z = np.asarray(logits, dtype="float64") * temperatura
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def _softmax_inestable(logits, temperatura):
+    e = np.exp(np.asarray(logits, dtype="float64") / temperatura)
+    return e / e.sum()
+
+
+def _muestreo_varianza(z_mean, z_log_var, epsilon):
+    return z_mean + np.exp(z_log_var) * epsilon
+
+
+def _muestreo_lineal(z_mean, z_log_var, epsilon):
+    return z_mean + z_log_var * epsilon
+
+
+def _kl_sin_signo(z_mean, z_log_var):
+    return -divergencia_kl(z_mean, z_log_var)
+
+
+def _kl_media_total(z_mean, z_log_var):
+    return float(np.mean(-0.5 * (1 + z_log_var - z_mean**2 - np.exp(z_log_var))))
+
+
+def _residuos_media(x, x_reconstruida):
+    diferencia = np.asarray(x) - np.asarray(x_reconstruida)
+    return (diferencia**2).reshape(len(diferencia), -1).mean(axis=1)
+
+
+def _residuos_4d(x, x_reconstruida):
+    return ((np.asarray(x) - np.asarray(x_reconstruida)) ** 2).sum(axis=(1, 2, 3))
+
+
+WRONG.update(
+    {
+        "smiles_tokens": [
+            (_tokens_por_caracter, "Cl y Br son UN token"),
+            (_tokens_sin_corchetes, "'[nH]'"),
+            (_tokens_sin_porcentaje, "'%10'"),
+        ],
+        "smiles_validez": [
+            (_validez_cuenta, "Chem.MolFromSmiles"),
+            (_validez_vacia_valida, "cadena vacía"),
+        ],
+        "smiles_temperatura": [
+            (_softmax_multiplica, "ENTRE la temperatura"),
+            (_softmax_inestable, "Resta el máximo"),
+        ],
+        "vae_muestreo": [
+            (_muestreo_varianza, "no exp(log_var)"),
+            (_muestreo_lineal, "LOGARITMO de la varianza"),
+        ],
+        "vae_kl": [
+            (_kl_sin_signo, "Falta el signo"),
+            (_kl_media_total, "axis=1"),
+        ],
+        "ae_residuos": [
+            (_residuos_media, "no promedies"),
+            (_residuos_4d, "aplana cada ejemplo"),
+        ],
+    }
+)
