@@ -17,6 +17,7 @@ _SUBMODULES = (
     "autoencoders",
     "cli",
     "datasets",
+    "demand",
     "fundamentals",
     "grading",
     "metrics",

@@ -22,6 +22,10 @@ PRACTICALS = {
         "secuah_dl.autoencoders",
         "Dense/conv/denoising autoencoders and VAE: 2-D latent maps vs PCA, manifold, novelty",
     ),
+    "demand": (
+        "secuah_dl.demand",
+        "Electricity demand: Conv1D 48 h + calendar -> 24 h vs dense, LSTM, ridge, SVR, naive",
+    ),
     "fundamentals": (
         "secuah_dl.fundamentals",
         "Fundamentals: perceptron/XOR, MLP, gradient descent, backprop, conv/pool, LeNet-5/AlexNet",

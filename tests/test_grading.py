@@ -351,3 +351,16 @@ def test_real_workbook_filled_with_references_gets_full_marks(workbook, tmp_path
         == result.maximum
         == sum(e.points for e in list_exercises(workbook))
     ), result.feedback
+
+
+def test_results_serialise_even_with_numpy_booleans(tmp_path, monkeypatch):
+    import numpy as np
+
+    from secuah_dl.grading.core import Case, CheckResult
+
+    result = CheckResult("x", 1.0, 2.0, [Case("a", np.bool_(True)), Case("b", np.bool_(False), "pista", np.float64(1))])
+    assert json.loads(json.dumps(result.as_dict()))["cases"][0]["passed"] is True
+    log = tmp_path / "log.jsonl"
+    monkeypatch.setenv(GRADE_LOG_ENV, str(log))
+    check("vae_kl", solutions.divergencia_kl, quiet=True)  # its cases use np.isclose
+    assert json.loads(log.read_text())["score"] == 2

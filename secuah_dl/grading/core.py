@@ -56,6 +56,12 @@ class Case:
     hint: str = ""
     weight: float = 1.0
 
+    def __post_init__(self):
+        # Checkers often compute `passed` with NumPy (np.bool_): store plain
+        # Python values so results serialise to JSON.
+        object.__setattr__(self, "passed", bool(self.passed))
+        object.__setattr__(self, "weight", float(self.weight))
+
 
 @dataclasses.dataclass
 class CheckResult:
@@ -74,6 +80,10 @@ class CheckResult:
     points: float
     cases: list
     message: str = ""
+
+    def _repr_pretty_(self, printer, cycle):
+        # In a notebook, `check()` already printed the report: show one line.
+        printer.text(f"{self.exercise_id}: {self.score:g}/{self.points:g} puntos")
 
     @property
     def passed(self):
