@@ -358,7 +358,12 @@ def test_results_serialise_even_with_numpy_booleans(tmp_path, monkeypatch):
 
     from secuah_dl.grading.core import Case, CheckResult
 
-    result = CheckResult("x", 1.0, 2.0, [Case("a", np.bool_(True)), Case("b", np.bool_(False), "pista", np.float64(1))])
+    result = CheckResult(
+        "x",
+        1.0,
+        2.0,
+        [Case("a", np.bool_(True)), Case("b", np.bool_(False), "pista", np.float64(1))],
+    )
     assert json.loads(json.dumps(result.as_dict()))["cases"][0]["passed"] is True
     log = tmp_path / "log.jsonl"
     monkeypatch.setenv(GRADE_LOG_ENV, str(log))

@@ -356,10 +356,16 @@ def _check_smiles_tokens(answer):
     cases = []
     table = [
         ("Clc1ccccc1Br", "Cl y Br son UN token cada uno (dos letras), no 'C' + 'l'."),
-        ("CC(=O)Oc1ccccc1C(=O)O", "Los paréntesis, '=' y los dígitos de anillo son tokens de un carácter."),
+        (
+            "CC(=O)Oc1ccccc1C(=O)O",
+            "Los paréntesis, '=' y los dígitos de anillo son tokens de un carácter.",
+        ),
         ("c1cc[nH]c1", "Lo que va entre corchetes es un solo token: '[nH]'."),
         ("C[C@@H](N)C(=O)O", "Lo que va entre corchetes es un solo token: '[C@@H]'."),
-        ("C%10CCCCC%10", "Un cierre de anillo de dos dígitos se escribe '%10' y es un solo token."),
+        (
+            "C%10CCCCC%10",
+            "Un cierre de anillo de dos dígitos se escribe '%10' y es un solo token.",
+        ),
     ]
     for text, hint in table:
         got = call_answer(answer, text)
@@ -372,14 +378,29 @@ def _check_smiles_tokens(answer):
 def _check_smiles_validez(answer):
     cases = []
     table = [
-        (["CCO", "c1ccccc1", "CC(=O)O", "C1CC"], 0.75, "Usa Chem.MolFromSmiles: devuelve None si la cadena no es válida."),
-        (["CCO", "xyz"], 0.5, "Cuenta como inválida cualquier cadena que RDKit no pueda leer."),
-        (["CCO", ""], 0.5, "Una cadena vacía no es una molécula: cuenta como inválida."),
+        (
+            ["CCO", "c1ccccc1", "CC(=O)O", "C1CC"],
+            0.75,
+            "Usa Chem.MolFromSmiles: devuelve None si la cadena no es válida.",
+        ),
+        (
+            ["CCO", "xyz"],
+            0.5,
+            "Cuenta como inválida cualquier cadena que RDKit no pueda leer.",
+        ),
+        (
+            ["CCO", ""],
+            0.5,
+            "Una cadena vacía no es una molécula: cuenta como inválida.",
+        ),
         ([], 0.0, "Con una lista vacía devuelve 0.0 (no dividas entre cero)."),
     ]
     for molecules, expected, hint in table:
         got = call_answer(answer, list(molecules))
-        ok = isinstance(got, (float, int, np.floating, np.integer)) and abs(float(got) - expected) < 1e-9
+        ok = (
+            isinstance(got, (float, int, np.floating, np.integer))
+            and abs(float(got) - expected) < 1e-9
+        )
         cases.append(Case(f"validez de {molecules} = {expected}", ok, hint))
     return cases
 
@@ -388,7 +409,9 @@ def _check_softmax_temperatura(answer):
     logits = np.array([2.0, 1.0, 0.1, -1.0])
     cases = []
     for temperature in (1.0, 0.5, 2.0):
-        got = np.asarray(call_answer(answer, logits.copy(), temperature), dtype="float64")
+        got = np.asarray(
+            call_answer(answer, logits.copy(), temperature), dtype="float64"
+        )
         scaled = logits / temperature
         expected = np.exp(scaled - scaled.max()) / np.exp(scaled - scaled.max()).sum()
         ok = got.shape == expected.shape and np.allclose(got, expected, atol=1e-6)
@@ -397,7 +420,9 @@ def _check_softmax_temperatura(answer):
         else:
             hint = "Las probabilidades deben sumar 1: exp(z) / suma(exp(z)), con z = logits / T."
         cases.append(Case(f"softmax(logits / {temperature:g})", ok, hint))
-    big = np.asarray(call_answer(answer, np.array([1000.0, 999.0]), 1.0), dtype="float64")
+    big = np.asarray(
+        call_answer(answer, np.array([1000.0, 999.0]), 1.0), dtype="float64"
+    )
     cases.append(
         Case(
             "estable con logits grandes",
@@ -450,7 +475,10 @@ def _check_vae_muestreo(answer):
     z_mean = rng.normal(size=(4, 2))
     z_log_var = rng.normal(size=(4, 2))
     epsilon = rng.normal(size=(4, 2))
-    got = np.asarray(call_answer(answer, z_mean.copy(), z_log_var.copy(), epsilon.copy()), dtype="float64")
+    got = np.asarray(
+        call_answer(answer, z_mean.copy(), z_log_var.copy(), epsilon.copy()),
+        dtype="float64",
+    )
     expected = z_mean + np.exp(0.5 * z_log_var) * epsilon
     shape_ok = got.shape == expected.shape
     if shape_ok and np.allclose(got, z_mean + np.exp(z_log_var) * epsilon):
@@ -459,7 +487,10 @@ def _check_vae_muestreo(answer):
         hint = "z_log_var es el LOGARITMO de la varianza: la desviación típica es exp(0.5 · z_log_var)."
     else:
         hint = "Truco de reparametrización: z = z_mean + σ · ε con σ = exp(0.5 · z_log_var)."
-    zero = np.asarray(call_answer(answer, z_mean.copy(), z_log_var.copy(), np.zeros((4, 2))), dtype="float64")
+    zero = np.asarray(
+        call_answer(answer, z_mean.copy(), z_log_var.copy(), np.zeros((4, 2))),
+        dtype="float64",
+    )
     return [
         Case("z = μ + σ·ε", shape_ok and np.allclose(got, expected), hint, weight=2.0),
         Case(
@@ -481,14 +512,25 @@ def _check_vae_kl(answer):
     value = float(got) if scalar else float("nan")
     if scalar and np.isclose(value, -expected):
         hint = "Falta el signo: KL = -0.5 · (1 + log σ² - μ² - σ²), que es siempre ≥ 0."
-    elif scalar and np.isclose(value, float((-0.5 * (1 + z_log_var - z_mean**2 - np.exp(z_log_var))).mean())):
+    elif scalar and np.isclose(
+        value, float((-0.5 * (1 + z_log_var - z_mean**2 - np.exp(z_log_var))).mean())
+    ):
         hint = "Suma sobre las dimensiones latentes (axis=1) y luego promedia sobre el lote."
     else:
         hint = "KL(N(μ, σ²) ‖ N(0, 1)) = -0.5 · Σ (1 + log σ² - μ² - σ²) por ejemplo, promediada en el lote."
     standard = call_answer(answer, np.zeros((3, 2)), np.zeros((3, 2)))
     return [
-        Case("devuelve un número (la media del lote)", scalar, "Devuelve un escalar: promedia sobre el lote."),
-        Case("coincide con la fórmula", scalar and np.isclose(value, expected), hint, weight=2.0),
+        Case(
+            "devuelve un número (la media del lote)",
+            scalar,
+            "Devuelve un escalar: promedia sobre el lote.",
+        ),
+        Case(
+            "coincide con la fórmula",
+            scalar and np.isclose(value, expected),
+            hint,
+            weight=2.0,
+        ),
         Case(
             "KL = 0 cuando la codificación ya es N(0, 1)",
             np.ndim(standard) == 0 and abs(float(standard)) < 1e-9,
@@ -517,7 +559,9 @@ def _check_residuos(answer):
         ),
     ]
     try:
-        flat = np.asarray(call_answer(answer, x.reshape(5, -1), x_rec.reshape(5, -1)), dtype="float64")
+        flat = np.asarray(
+            call_answer(answer, x.reshape(5, -1), x_rec.reshape(5, -1)), dtype="float64"
+        )
     except Exception:  # noqa: BLE001 - a case of its own, not a crash of the check
         flat = np.full(0, np.nan)
     cases.append(
