@@ -18,6 +18,7 @@ MODULES = [
     "secuah_dl.results",
     "secuah_dl.fundamentals",
     "secuah_dl.toy2d",
+    "secuah_dl.transfer",
     "secuah_dl.demand",
     "secuah_dl.smiles",
     "secuah_dl.autoencoders",

@@ -27,6 +27,7 @@ _SUBMODULES = (
     "smiles",
     "toy2d",
     "training",
+    "transfer",
 )
 
 __all__ = ["__version__", *_SUBMODULES]

@@ -5,6 +5,7 @@ secuah-dl info                       # the runtime line (device, precision, vers
 secuah-dl list                       # the practicals that can be run
 secuah-dl run toy2d [--quick] [--out runs]
 secuah-dl run all --quick --out runs # every practical, report in runs/REPORT.md
+secuah-dl predict runs/transfer/model.keras rx.png   # probabilities + Grad-CAM PNG
 secuah-dl grade entregas/*.ipynb --json notas.json   # instructors: score table
 ```
 """
@@ -18,25 +19,29 @@ import time
 
 # name -> (module, one-line description). Modules are imported only when run.
 PRACTICALS = {
-    "autoencoders": (
-        "secuah_dl.autoencoders",
-        "Dense/conv/denoising autoencoders and VAE: 2-D latent maps vs PCA, manifold, novelty",
+    "fundamentals": (
+        "secuah_dl.fundamentals",
+        "Fundamentals: perceptron/XOR, MLP, gradient descent, backprop, conv/pool, LeNet-5/AlexNet",
+    ),
+    "toy2d": (
+        "secuah_dl.toy2d",
+        "2-D toy classifier: Dense 64-64-softmax, SGD+Nesterov, decision maps",
+    ),
+    "transfer": (
+        "secuah_dl.transfer",
+        "Transfer learning: VGG16/ResNet50 on chest X-rays, frozen base vs fine-tuning, Grad-CAM",
     ),
     "demand": (
         "secuah_dl.demand",
         "Electricity demand: Conv1D 48 h + calendar -> 24 h vs dense, LSTM, ridge, SVR, naive",
     ),
-    "fundamentals": (
-        "secuah_dl.fundamentals",
-        "Fundamentals: perceptron/XOR, MLP, gradient descent, backprop, conv/pool, LeNet-5/AlexNet",
-    ),
     "smiles": (
         "secuah_dl.smiles",
         "SMILES LSTM generator (Segler 2017): pretrain, fine-tune on analgesics, sample, RDKit metrics",
     ),
-    "toy2d": (
-        "secuah_dl.toy2d",
-        "2-D toy classifier: Dense 64-64-softmax, SGD+Nesterov, decision maps",
+    "autoencoders": (
+        "secuah_dl.autoencoders",
+        "Dense/conv/denoising autoencoders and VAE: 2-D latent maps vs PCA, manifold, novelty",
     ),
 }
 
@@ -118,13 +123,42 @@ def _parser():
     )
     run.add_argument("--out", default="runs", help="output folder (default: runs)")
     run.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    grade = sub.add_parser("grade", help="grade student notebooks (.ipynb) or modules (.py)")
-    grade.add_argument("paths", nargs="+", metavar="SUBMISSION", help="student notebooks or modules")
+    predict = sub.add_parser(
+        "predict",
+        help="class probabilities + a Grad-CAM PNG per image (transfer models)",
+    )
+    predict.add_argument(
+        "model", metavar="MODEL", help="a .keras model saved by the transfer practical"
+    )
+    predict.add_argument("images", nargs="+", metavar="IMAGE", help="PNG or JPEG files")
+    predict.add_argument(
+        "--out",
+        default="runs/predict",
+        help="folder for the Grad-CAM PNGs (default: runs/predict)",
+    )
+    grade = sub.add_parser(
+        "grade", help="grade student notebooks (.ipynb) or modules (.py)"
+    )
+    grade.add_argument(
+        "paths", nargs="+", metavar="SUBMISSION", help="student notebooks or modules"
+    )
     grade.add_argument("--json", help="write the grades as JSON to this file")
     grade.add_argument("--csv", help="write one row per student to this CSV file")
-    grade.add_argument("--exercises", help="comma-separated exercise ids (default: from each file)")
-    grade.add_argument("--timeout-exercise", type=float, default=300, help="seconds per exercise (default: 300)")
-    grade.add_argument("--timeout-total", type=float, default=1800, help="seconds per submission (default: 1800)")
+    grade.add_argument(
+        "--exercises", help="comma-separated exercise ids (default: from each file)"
+    )
+    grade.add_argument(
+        "--timeout-exercise",
+        type=float,
+        default=300,
+        help="seconds per exercise (default: 300)",
+    )
+    grade.add_argument(
+        "--timeout-total",
+        type=float,
+        default=1800,
+        help="seconds per submission (default: 1800)",
+    )
     return parser
 
 
@@ -148,6 +182,28 @@ def _grade(args, parser):
     return 0
 
 
+def _predict(args, parser):
+    from secuah_dl import transfer
+
+    try:
+        outcome = transfer.predict_images(args.model, args.images, out_dir=args.out)
+    except ValueError as error:
+        parser.error(str(error))
+    print(f"[secuah-dl] model loaded in {outcome['load_seconds']:.2f} s")
+    for item in outcome["predictions"]:
+        if "error" in item:
+            print(f"{item['path']}: ERROR {item['error']}")
+            continue
+        probabilities = ", ".join(
+            f"{k}={v:.3f}" for k, v in item["probabilities"].items()
+        )
+        print(
+            f"{item['path']}: {item['predicted']} ({item['confidence']:.3f}) "
+            f"[{probabilities}] {item['seconds']:.2f} s -> {item['gradcam']}"
+        )
+    return 1 if any("error" in item for item in outcome["predictions"]) else 0
+
+
 def main(argv=None):
     """Entry point of the `secuah-dl` console script.
 
@@ -166,6 +222,8 @@ def main(argv=None):
     _quiet_tensorflow()
     if args.command == "grade":
         return _grade(args, parser)
+    if args.command == "predict":
+        return _predict(args, parser)
     if args.command == "info":
         from secuah_dl import runtime
 
