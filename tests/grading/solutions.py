@@ -447,3 +447,175 @@ WRONG.update(
         ],
     }
 )
+
+
+# --- 02_rayos_x_transferencia ----------------------------------------------
+
+
+def construir_clasificador(base, num_clases):
+    import keras
+
+    base.trainable = False
+    entradas = keras.Input(base.input_shape[1:])
+    x = base(entradas, training=False)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    x = keras.layers.Dropout(0.2)(x)
+    salidas = keras.layers.Dense(num_clases, activation="softmax")(x)
+    modelo = keras.Model(entradas, salidas)
+    modelo.compile(
+        optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"]
+    )
+    return modelo
+
+
+def pesos_de_clase(etiquetas):
+    etiquetas = np.asarray(etiquetas)
+    clases, cuentas = np.unique(etiquetas, return_counts=True)
+    return {int(c): len(etiquetas) / (len(clases) * n) for c, n in zip(clases, cuentas)}
+
+
+def sensibilidad_especificidad(matriz, clase):
+    matriz = np.asarray(matriz, dtype="float64")
+    vp = matriz[clase, clase]
+    fn = matriz[clase].sum() - vp
+    fp = matriz[:, clase].sum() - vp
+    vn = matriz.sum() - vp - fn - fp
+    return vp / (vp + fn), vn / (vn + fp)
+
+
+# --- 03_lesiones_piel ------------------------------------------------------
+
+
+def umbral_para_sensibilidad(y_real, prob_maligno, objetivo):
+    y_real, prob_maligno = np.asarray(y_real), np.asarray(prob_maligno)
+    positivos = prob_maligno[y_real == 1]
+    validos = [
+        u for u in np.unique(prob_maligno) if np.mean(positivos >= u) >= objetivo
+    ]
+    return float(max(validos))
+
+
+def auc_trapecios(fpr, tpr):
+    fpr, tpr = np.asarray(fpr), np.asarray(tpr)
+    return float(np.sum((fpr[1:] - fpr[:-1]) * (tpr[1:] + tpr[:-1]) / 2))
+
+
+def a_tres_canales(imagenes):
+    imagenes = np.asarray(imagenes)
+    if imagenes.ndim == 4 and imagenes.shape[-1] == 1:
+        imagenes = imagenes[..., 0]
+    return np.repeat(imagenes[..., None], 3, axis=-1)
+
+
+REFERENCE.update(
+    {
+        "transfer_clasificador": construir_clasificador,
+        "transfer_pesos_clase": pesos_de_clase,
+        "transfer_sens_esp": sensibilidad_especificidad,
+        "piel_umbral": umbral_para_sensibilidad,
+        "piel_auc": auc_trapecios,
+        "piel_tres_canales": a_tres_canales,
+    }
+)
+
+
+def _clasificador_sin_congelar(base, num_clases):
+    import keras
+
+    entradas = keras.Input(base.input_shape[1:])
+    x = keras.layers.GlobalAveragePooling2D()(base(entradas))
+    salidas = keras.layers.Dense(num_clases, activation="softmax")(x)
+    modelo = keras.Model(entradas, salidas)
+    modelo.compile(optimizer="adam", loss="categorical_crossentropy")
+    return modelo
+
+
+def _clasificador_bn_entrenando(base, num_clases):
+    import keras
+
+    for capa in base.layers:
+        if not isinstance(capa, keras.layers.BatchNormalization):
+            capa.trainable = False
+    entradas = keras.Input(base.input_shape[1:])
+    x = keras.layers.GlobalAveragePooling2D()(base(entradas))
+    salidas = keras.layers.Dense(num_clases, activation="softmax")(x)
+    modelo = keras.Model(entradas, salidas)
+    modelo.compile(optimizer="adam", loss="categorical_crossentropy")
+    return modelo
+
+
+def _pesos_inversos(etiquetas):
+    etiquetas = np.asarray(etiquetas)
+    clases, cuentas = np.unique(etiquetas, return_counts=True)
+    return {int(c): len(etiquetas) / n for c, n in zip(clases, cuentas)}
+
+
+def _pesos_lista(etiquetas):
+    return list(pesos_de_clase(etiquetas).values())
+
+
+def _sens_por_columna(matriz, clase):
+    matriz = np.asarray(matriz, dtype="float64")
+    return matriz[clase, clase] / matriz[:, clase].sum(), sensibilidad_especificidad(
+        matriz, clase
+    )[1]
+
+
+def _esp_mal(matriz, clase):
+    sens, _ = sensibilidad_especificidad(matriz, clase)
+    return sens, 1 - sens
+
+
+def _umbral_minimo(y_real, prob_maligno, objetivo):
+    return float(np.min(prob_maligno))
+
+
+def _umbral_sin_cumplir(y_real, prob_maligno, objetivo):
+    return 0.8  # "un umbral alto es más prudente": pierde malignos
+
+
+def _auc_rectangulos(fpr, tpr):
+    fpr, tpr = np.asarray(fpr), np.asarray(tpr)
+    return float(np.sum(np.diff(fpr) * tpr[1:]))
+
+
+def _auc_media(fpr, tpr):
+    return float(np.mean(tpr))
+
+
+def _canales_primero(imagenes):
+    return np.repeat(np.asarray(imagenes)[:, None], 3, axis=1)
+
+
+def _canales_normalizados(imagenes):
+    return a_tres_canales(np.asarray(imagenes) / 255.0)
+
+
+WRONG.update(
+    {
+        "transfer_clasificador": [
+            (_clasificador_sin_congelar, "base.trainable = False"),
+            (_clasificador_bn_entrenando, "training=False"),
+        ],
+        "transfer_pesos_clase": [
+            (_pesos_inversos, "Divide también entre el número de clases"),
+            (_pesos_lista, "class_weight={clase: peso}"),
+        ],
+        "transfer_sens_esp": [
+            (_sens_por_columna, "FILA de la clase real"),
+            (_esp_mal, "Especificidad = VN / (VN + FP)"),
+        ],
+        "piel_umbral": [
+            (_umbral_minimo, "MÁS ALTO"),
+            (_umbral_sin_cumplir, "baja el umbral"),
+        ],
+        "piel_auc": [
+            (_auc_rectangulos, "trapecios, no rectángulos"),
+            (_auc_media, "suma de trapecios"),
+        ],
+        "piel_tres_canales": [
+            (_canales_primero, "eje de canal al final"),
+            (_canales_normalizados, "no normalices"),
+        ],
+    }
+)
