@@ -826,19 +826,19 @@ def _check_clasificador(answer):
         )
     )
     bn = base.get_layer("bn")
-    before_stats = [np.array(v) for v in bn.non_trainable_weights]
-    before_base = [np.array(w) for w in base.weights]
+    before_stats = [keras.ops.convert_to_numpy(v) for v in bn.non_trainable_weights]
+    before_base = [keras.ops.convert_to_numpy(w) for w in base.weights]
     if getattr(model, "optimizer", None) is None:
         model.compile(optimizer="adam", loss="categorical_crossentropy")
     targets = keras.utils.to_categorical(np.arange(8) % 4, 4)
     model.fit(x * 10, targets, epochs=2, batch_size=4, verbose=0)
-    after_stats = [np.array(v) for v in bn.non_trainable_weights]
+    after_stats = [keras.ops.convert_to_numpy(v) for v in bn.non_trainable_weights]
     cases.append(
         Case(
             "la base queda intacta al entrenar (BatchNorm en modo inferencia)",
             all(
                 np.array_equal(a, b)
-                for a, b in zip(before_base, [np.array(w) for w in base.weights])
+                for a, b in zip(before_base, [keras.ops.convert_to_numpy(w) for w in base.weights])
             )
             and all(np.array_equal(a, b) for a, b in zip(before_stats, after_stats)),
             "Llama a la base con training=False: base(inputs, training=False), para que "
