@@ -1252,7 +1252,7 @@ def evaluate(model, test_ds, *, info=None, n_neighbors=5, max_points=2000):
         ValueError: if `info` has a different number of test labels than
             `test_ds` has images.
     """
-    x_test = np.concatenate([batch[0].numpy() for batch in test_ds])
+    x_test = np.concatenate([np.asarray(batch[0]) for batch in test_ds])
     reconstructed = model.predict(x_test, verbose=0, batch_size=512)
     squared = (x_test - reconstructed) ** 2
     numbers = {

@@ -33,6 +33,7 @@ print(result.metrics["perceptron_xor_errors"], result.metrics["mlp_xor_accuracy"
 ```
 """
 
+import contextlib
 import pathlib
 import time
 
@@ -492,10 +493,12 @@ def backprop_gradients(params, x, y):
 
 
 def autodiff_gradients(params, x, y):
-    """The same gradients as `backprop_gradients`, by `tf.GradientTape`.
+    """The same gradients as `backprop_gradients`, by automatic differentiation.
 
-    The forward pass is written with `keras.ops` in float64, and TensorFlow's
-    reverse-mode automatic differentiation does the chain rule.
+    The forward pass is written with `keras.ops` in float64, and the backend's
+    reverse-mode automatic differentiation (`tf.GradientTape` on TensorFlow,
+    `jax.grad` on JAX, through `runtime.value_and_gradients`) does the chain
+    rule.
 
     Args:
         params: dict. From `init_two_layer()`.
@@ -505,20 +508,23 @@ def autodiff_gradients(params, x, y):
     Returns:
         dict `{"loss", "w1", "b1", "w2", "b2"}` of float64 NumPy values.
     """
-    tf = require("tensorflow")
     ops = keras.ops
-    x = tf.constant(np.asarray(x, dtype="float64"))
-    y = tf.constant(np.asarray(y, dtype="float64").reshape(x.shape[0], -1))
-    variables = {
-        k: tf.Variable(np.asarray(v, dtype="float64")) for k, v in params.items()
-    }
-    with tf.GradientTape() as tape:
-        hidden = ops.sigmoid(ops.matmul(x, variables["w1"]) + variables["b1"])
-        output = ops.sigmoid(ops.matmul(hidden, variables["w2"]) + variables["b2"])
-        loss = ops.mean(ops.square(output - y))
-    grads = tape.gradient(loss, variables)
-    result = {k: np.asarray(g) for k, g in grads.items()}
-    result["loss"] = float(loss)
+    x = np.asarray(x, dtype="float64")
+    y = np.asarray(y, dtype="float64").reshape(x.shape[0], -1)
+
+    def loss_fn(values):
+        inputs, targets = values["x"], values["y"]
+        hidden = ops.sigmoid(ops.matmul(inputs, values["w1"]) + values["b1"])
+        output = ops.sigmoid(ops.matmul(hidden, values["w2"]) + values["b2"])
+        # A sum over a count, not `ops.mean`: Keras's JAX `mean` accumulates
+        # in float32 even for float64 inputs.
+        return ops.sum(ops.square(output - targets)) / (y.shape[0] * y.shape[1])
+
+    values = {k: np.asarray(v, dtype="float64") for k, v in params.items()}
+    values.update(x=x, y=y)
+    loss, grads = runtime.value_and_gradients(loss_fn, values)
+    result = {k: grads[k] for k in params}
+    result["loss"] = loss
     return result
 
 
@@ -605,16 +611,30 @@ def layer_gradient_norms(model, x, y):
         magnitude smaller than the last ones' (the derivative of the sigmoid
         is at most 0.25, and the chain rule multiplies one factor per layer).
     """
-    tf = require("tensorflow")
-    x = tf.constant(np.asarray(x, dtype="float32"))
-    y = tf.constant(np.asarray(y, dtype="float32"))
-    kernels = [
-        layer.kernel for layer in model.layers if isinstance(layer, keras.layers.Dense)
-    ]
-    with tf.GradientTape() as tape:
-        loss = keras.ops.mean(keras.ops.square(model(x, training=False) - y))
-    grads = tape.gradient(loss, kernels)
-    return np.array([float(np.linalg.norm(np.asarray(g))) for g in grads])
+    x = np.asarray(x, dtype="float32")
+    y = np.asarray(y, dtype="float32")
+    trainable = list(model.trainable_variables)
+    kernel_ids = {
+        id(layer.kernel)
+        for layer in model.layers
+        if isinstance(layer, keras.layers.Dense)
+    }
+    non_trainable = [keras.ops.convert_to_numpy(v) for v in model.non_trainable_variables]
+
+    def loss_fn(values):
+        outputs, _ = model.stateless_call(values, non_trainable, x, training=False)
+        return keras.ops.mean(keras.ops.square(outputs - y))
+
+    _, grads = runtime.value_and_gradients(
+        loss_fn, [keras.ops.convert_to_numpy(v) for v in trainable]
+    )
+    return np.array(
+        [
+            float(np.linalg.norm(grad))
+            for variable, grad in zip(trainable, grads)
+            if id(variable) in kernel_ids
+        ]
+    )
 
 
 # --------------------------------------------------------------------------
@@ -748,18 +768,26 @@ def keras_conv2d(image, kernel, *, stride=1, padding="valid"):
     """
     image = _check_image("image", image)
     kernel = _check_image("kernel", kernel)
-    layer = keras.layers.Conv2D(
-        1,
-        kernel.shape,
-        strides=stride,
-        padding=padding,
-        use_bias=False,
-        dtype="float64",
-    )
-    layer.build((1, *image.shape, 1))
-    layer.set_weights([kernel[:, :, None, None]])
-    out = layer(image[None, :, :, None])
-    return np.asarray(out, dtype="float64")[0, :, :, 0]
+    with _float64_scope():
+        layer = keras.layers.Conv2D(
+            1,
+            kernel.shape,
+            strides=stride,
+            padding=padding,
+            use_bias=False,
+            dtype="float64",
+        )
+        layer.build((1, *image.shape, 1))
+        layer.set_weights([kernel[:, :, None, None]])
+        out = layer(image[None, :, :, None])
+        return np.asarray(out, dtype="float64")[0, :, :, 0]
+
+
+def _float64_scope():
+    """JAX computes in float32 unless 64-bit mode is on; TensorFlow needs nothing."""
+    if keras.backend.backend() == "jax":
+        return runtime._jax_x64()
+    return contextlib.nullcontext()
 
 
 def keras_pool2d(image, *, pool_size=2, stride=None, mode="max"):

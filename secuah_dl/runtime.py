@@ -24,13 +24,26 @@ Multi-machine training uses TensorFlow's own engine:
 `tf.distribute.MultiWorkerMirroredStrategy`, configured by the standard
 `TF_CONFIG` environment variable (a cluster with more than one worker selects
 it automatically).
+
+On the JAX backend (`KERAS_BACKEND=jax`, e.g. Colab's TPU runtimes, which ship
+JAX and not TensorFlow) the same calls work: `get_strategy()` returns a
+`JaxStrategy`, a small object with the two things the practicals use,
+`scope()` and `num_replicas_in_sync`, and with several local devices (TPU
+cores, GPUs, or host CPU devices forced with
+`XLA_FLAGS=--xla_force_host_platform_device_count=N`) it turns on
+`keras.distribution.DataParallel` over them. TensorFlow-only features
+(multi-worker, `split_cpu` after start-up, op determinism) say so clearly.
+`value_and_gradients()` is the one place that asks a backend for gradients.
+See `docs/backends.md`.
 """
 
+import contextlib
 import dataclasses
 import glob
 import json
 import os
 import platform
+import warnings
 
 import keras
 
@@ -55,6 +68,8 @@ __all__ = [
     "global_batch_size",
     "split_cpu",
     "describe",
+    "JaxStrategy",
+    "value_and_gradients",
 ]
 
 
@@ -197,6 +212,138 @@ def _tpu_resolver():
         return None
 
 
+def _backend():
+    return keras.backend.backend()
+
+
+def _data_parallel(devices):
+    """`keras.distribution.DataParallel` that accepts any batch size.
+
+    Keras shards each batch along its first axis, which fails when the batch
+    does not divide by the number of devices (the last batch of an epoch, a
+    `predict` on 5 points). Such a batch is replicated instead: every device
+    computes the whole (small) batch, and the result is the same.
+    """
+    distribution_lib = keras.distribution
+
+    class _DataParallel(distribution_lib.DataParallel):
+        def get_data_layout(self, data_shape):
+            replicas = int(self.device_mesh.devices.size)
+            if data_shape and data_shape[0] is not None and data_shape[0] % replicas:
+                return distribution_lib.TensorLayout(
+                    [None] * len(data_shape), self.device_mesh
+                )
+            return super().get_data_layout(data_shape)
+
+    return _DataParallel(devices=list(devices))
+
+
+class JaxStrategy:
+    """The JAX backend's answer to `get_strategy()`.
+
+    TensorFlow's `tf.distribute` strategies do not drive a model on the JAX
+    backend; Keras's own `keras.distribution` API does. This object gives the
+    practicals the same face as a `tf.distribute.Strategy` (`scope()` and
+    `num_replicas_in_sync`), so they never branch on the backend. With more
+    than one device it holds a `keras.distribution.DataParallel` over them,
+    made the global Keras distribution by `get_strategy()` (so `fit`,
+    `predict` and `evaluate` shard every batch across the devices, and
+    variables are replicated on each). A batch that does not divide by the
+    number of devices is replicated rather than split, so odd last batches
+    and `predict` on a handful of points work.
+
+    Attributes:
+        kind: str. `"tpu"`, `"mirrored"`, `"gpu"` or `"cpu"`, as in
+            `StrategyChoice.kind`.
+        devices: tuple. The `jax.Device`s used.
+        reason: str. Why this kind was picked.
+        distribution: `keras.distribution.DataParallel` or None (one device).
+    """
+
+    def __init__(self, kind, devices, reason=""):
+        self.kind = kind
+        self.devices = tuple(devices)
+        self.reason = reason
+        self.distribution = None
+        if len(self.devices) > 1:
+            self.distribution = _data_parallel(self.devices)
+
+    @property
+    def num_replicas_in_sync(self):
+        """int. Devices each global batch is split over."""
+        return max(len(self.devices), 1)
+
+    def scope(self):
+        """Context manager: the `DataParallel` distribution (a no-op on one device)."""
+        if self.distribution is None:
+            return contextlib.nullcontext()
+        return self.distribution.scope()
+
+    def activate(self):
+        """Makes this strategy's distribution the global Keras distribution.
+
+        A one-device strategy clears a distribution that another
+        `JaxStrategy` set, and leaves one the user set alone.
+        """
+        current = keras.distribution.distribution()
+        if self.distribution is not None:
+            keras.distribution.set_distribution(self.distribution)
+        elif current is not None and any(
+            current is getattr(cached, "distribution", None)
+            for cached in _STRATEGY_CACHE.values()
+        ):
+            keras.distribution.set_distribution(None)
+        return self
+
+    def __repr__(self):
+        return (
+            f"JaxStrategy(kind={self.kind!r}, replicas={self.num_replicas_in_sync}, "
+            f"devices={[str(d) for d in self.devices]})"
+        )
+
+
+def _jax_device_name(device):
+    platform_name = {"gpu": "GPU", "cuda": "GPU", "rocm": "GPU", "tpu": "TPU"}.get(
+        device.platform, "CPU"
+    )
+    return f"/device:{platform_name}:{device.id}"
+
+
+def _refuse_multi_worker_on_jax(kind):
+    tf_config = os.environ.get("TF_CONFIG")
+    if kind == "multi_worker" or (kind == "auto" and _num_workers(tf_config) > 1):
+        raise RuntimeError(
+            "Multi-worker training uses TensorFlow's MultiWorkerMirroredStrategy "
+            "(TF_CONFIG) and needs KERAS_BACKEND=tensorflow. On JAX, several hosts "
+            "are joined with `jax.distributed.initialize()` and "
+            "`keras.distribution.DataParallel`; unset TF_CONFIG to train on this "
+            f"machine alone. Received: kind={kind!r}, backend jax, "
+            f"TF_CONFIG={'set' if tf_config else 'unset'}"
+        )
+
+
+def _jax_strategy(kind):
+    import jax
+
+    devices = jax.devices()
+    by_name = {_jax_device_name(d): d for d in devices}
+    tpus = [d for d in devices if d.platform == "tpu"]
+    cpus = [d for d in devices if _jax_device_name(d).startswith("/device:CPU")]
+    choice = choose_strategy(
+        list(by_name), tpu=bool(tpus), tf_config=None, override=kind
+    )
+    if choice.kind == "tpu":
+        return JaxStrategy("tpu", tpus, f"{len(tpus)} TPU core(s) were found")
+    if choice.kind == "cpu" and kind == "auto" and len(cpus) > 1:
+        # JAX shows one CPU device unless asked for more (XLA_FLAGS or
+        # split_cpu), so several of them mean data parallelism was wanted.
+        return JaxStrategy(
+            "mirrored", cpus, f"{len(cpus)} host CPU devices were configured"
+        )
+    chosen = [by_name[name] for name in choice.devices if name in by_name]
+    return JaxStrategy(choice.kind, chosen or devices[:1], choice.reason)
+
+
 _STRATEGY_CACHE = {}
 
 
@@ -214,17 +361,36 @@ def get_strategy(kind=None):
             `SECUAH_DL_STRATEGY` environment variable, then decides
             automatically.
 
+    On the JAX backend it returns a `JaxStrategy` instead (same `scope()` and
+    `num_replicas_in_sync`): `"tpu"` and `"mirrored"` (also `"auto"` with
+    several TPU cores, GPUs or forced host CPU devices) set a global
+    `keras.distribution.DataParallel` over the local devices; `"gpu"` and
+    `"cpu"` use one device and clear a distribution set here before.
+
     Returns:
-        A `tf.distribute.Strategy`. Build and compile models inside its
-        `scope()`.
+        A `tf.distribute.Strategy` (or a `JaxStrategy` on JAX). Build and
+        compile models inside its `scope()`.
 
     Raises:
         ValueError: if `kind` is unknown or the hardware it asks for is absent.
-        ImportError: if TensorFlow is not installed.
+        RuntimeError: on JAX, if multi-worker training is asked for (by `kind`
+            or by a `TF_CONFIG` cluster): it is TensorFlow-only.
+        ImportError: if TensorFlow is not installed (TensorFlow backend).
     """
-    tf = _tf()
     kind = kind or os.environ.get(STRATEGY_ENV, "auto").strip().lower() or "auto"
     _validate_choice("kind", kind, STRATEGY_KINDS)
+    if _backend() == "jax":
+        _refuse_multi_worker_on_jax(kind)
+        if kind not in _STRATEGY_CACHE:
+            _STRATEGY_CACHE[kind] = _jax_strategy(kind)
+        return _STRATEGY_CACHE[kind].activate()
+    if _backend() != "tensorflow":
+        raise RuntimeError(
+            "secuah_dl runs on the TensorFlow and JAX backends of Keras. Set "
+            "KERAS_BACKEND=tensorflow or KERAS_BACKEND=jax before importing keras. "
+            f"Received: backend {_backend()!r}"
+        )
+    tf = _tf()
     if kind in _STRATEGY_CACHE:
         return _STRATEGY_CACHE[kind]
     tf_config = os.environ.get("TF_CONFIG")
@@ -255,6 +421,8 @@ def get_strategy(kind=None):
 
 
 def _strategy_kind(strategy):
+    if isinstance(strategy, JaxStrategy):
+        return strategy.kind
     name = type(strategy).__name__
     if "TPU" in name:
         return "tpu"
@@ -268,6 +436,16 @@ def _strategy_kind(strategy):
 
 
 def _gpu_compute_capabilities():
+    if _backend() == "jax":
+        import jax
+
+        capabilities = []
+        for device in jax.devices():
+            if device.platform in ("gpu", "cuda"):
+                text = str(getattr(device, "compute_capability", "0.0"))
+                major, _, minor = text.partition(".")
+                capabilities.append((int(major or 0), int(minor or 0)))
+        return capabilities
     tf = _tf()
     capabilities = []
     for gpu in tf.config.list_physical_devices("GPU"):
@@ -315,8 +493,9 @@ def set_precision(strategy=None, policy=None):
     float32 whatever the policy, as the Keras mixed-precision guide advises.
 
     Args:
-        strategy: `tf.distribute.Strategy` or None. The strategy in use;
-            `None` uses `get_strategy()`.
+        strategy: `tf.distribute.Strategy`, `JaxStrategy` or None. The
+            strategy in use; `None` uses `get_strategy()`. On JAX the same
+            rules apply (bfloat16 on TPU cores, float16 on recent GPUs).
         policy: str or None. Force a policy (`"float32"`, `"mixed_float16"`,
             `"mixed_bfloat16"`); `None` reads `SECUAH_DL_PRECISION`, then
             decides automatically with `choose_precision()`.
@@ -344,7 +523,9 @@ def seed_everything(seed=0, *, deterministic=False):
         seed: int. The seed. Defaults to `0`.
         deterministic: bool. Also turn on TensorFlow op determinism, so that
             two runs give bit-identical weights (slower on GPU). Defaults to
-            `False`.
+            `False`. On JAX, CPU and TPU are already deterministic; on GPU a
+            warning says to start Python with
+            `XLA_FLAGS=--xla_gpu_deterministic_ops=true`.
 
     Returns:
         int. The seed, for logging.
@@ -357,8 +538,21 @@ def seed_everything(seed=0, *, deterministic=False):
             f"`seed` must be a non-negative integer. Received: seed={seed!r}"
         )
     keras.utils.set_random_seed(seed)
-    if deterministic and keras.backend.backend() == "tensorflow":
+    if deterministic and _backend() == "tensorflow":
         _tf().config.experimental.enable_op_determinism()
+    elif deterministic and _backend() == "jax":
+        import jax
+
+        flags = os.environ.get("XLA_FLAGS", "")
+        gpus = [d for d in jax.devices() if d.platform in ("gpu", "cuda", "rocm")]
+        if gpus and "xla_gpu_deterministic_ops" not in flags:
+            warnings.warn(
+                "seed_everything(deterministic=True) cannot switch JAX's GPU ops "
+                "to deterministic ones once JAX has started. Start Python with "
+                "XLA_FLAGS=--xla_gpu_deterministic_ops=true for bit-identical "
+                f"runs. Received: XLA_FLAGS={flags!r}",
+                stacklevel=2,
+            )
     return seed
 
 
@@ -367,8 +561,9 @@ def global_batch_size(per_replica_batch_size, strategy=None):
 
     Args:
         per_replica_batch_size: int. Examples each replica processes per step.
-        strategy: `tf.distribute.Strategy` or None. `None` uses the strategy
-            in scope (one replica outside any scope).
+        strategy: `tf.distribute.Strategy`, `JaxStrategy` or None. `None`
+            uses the strategy in scope (one replica outside any scope); on
+            JAX, the devices of the global `keras.distribution` (one without).
 
     Returns:
         int. `per_replica_batch_size * strategy.num_replicas_in_sync`.
@@ -385,7 +580,14 @@ def global_batch_size(per_replica_batch_size, strategy=None):
             "`per_replica_batch_size` must be a positive integer. Received: "
             f"per_replica_batch_size={per_replica_batch_size!r}"
         )
-    strategy = strategy or _tf().distribute.get_strategy()
+    if strategy is None:
+        if _backend() == "jax":
+            distribution = keras.distribution.distribution()
+            replicas = 1
+            if distribution is not None:
+                replicas = int(distribution.device_mesh.devices.size)
+            return per_replica_batch_size * replicas
+        strategy = _tf().distribute.get_strategy()
     return per_replica_batch_size * strategy.num_replicas_in_sync
 
 
@@ -394,6 +596,9 @@ def split_cpu(num_devices):
 
     Must be called before TensorFlow touches any device (before building a
     model or a dataset). Useful to see `MirroredStrategy` work on a laptop.
+    On JAX it sets `jax_num_cpu_devices` instead, which must happen before
+    JAX starts (before any array is made); otherwise start Python with
+    `XLA_FLAGS=--xla_force_host_platform_device_count=N`.
 
     Args:
         num_devices: int. Number of logical CPU devices, >= 1.
@@ -403,7 +608,8 @@ def split_cpu(num_devices):
 
     Raises:
         ValueError: if `num_devices` is not a positive integer.
-        RuntimeError: if TensorFlow's devices are already initialised.
+        RuntimeError: if TensorFlow's (or JAX's) devices are already
+            initialised.
     """
     if (
         isinstance(num_devices, bool)
@@ -413,6 +619,19 @@ def split_cpu(num_devices):
         raise ValueError(
             f"`num_devices` must be a positive integer. Received: num_devices={num_devices!r}"
         )
+    if _backend() == "jax":
+        import jax
+
+        try:
+            jax.config.update("jax_num_cpu_devices", num_devices)
+        except (RuntimeError, AttributeError) as error:
+            raise RuntimeError(
+                "split_cpu() on the JAX backend must run before JAX starts (before "
+                "any model, array or `jax.devices()` call); or start Python with "
+                f"XLA_FLAGS=--xla_force_host_platform_device_count={num_devices}. "
+                f"Received: num_devices={num_devices} after JAX started"
+            ) from error
+        return [_jax_device_name(d) for d in jax.devices("cpu")]
     tf = _tf()
     cpu = tf.config.list_physical_devices("CPU")[0]
     try:
@@ -428,7 +647,20 @@ def split_cpu(num_devices):
     return [d.name for d in tf.config.list_logical_devices("CPU")]
 
 
+def _jax_device_label(strategy):
+    devices = list(strategy.devices)
+    if strategy.kind == "tpu" or (devices and devices[0].platform != "cpu"):
+        name = getattr(devices[0], "device_kind", devices[0].platform.upper())
+        if strategy.kind == "tpu" and "TPU" not in name.upper():
+            name = f"TPU {name}"
+        return f"{len(devices)}x {name}" if len(devices) > 1 else name
+    label = f"CPU ({os.cpu_count()} cores)"
+    return f"{label}, {len(devices)} host devices" if len(devices) > 1 else label
+
+
 def _device_label(strategy):
+    if isinstance(strategy, JaxStrategy):
+        return _jax_device_label(strategy)
     tf = _tf()
     kind = _strategy_kind(strategy)
     if kind == "tpu":
@@ -455,17 +687,99 @@ def describe(strategy=None):
         (_DefaultDistributionStrategy) | float32 | backend tensorflow |
         TensorFlow 2.21.0, Keras 3.15.1, Python 3.11.7"`.
 
+    On JAX the same fields are printed, with the JAX version in place of
+    TensorFlow's (`"... | 8 replicas (JaxStrategy) | mixed_bfloat16 |
+    backend jax | JAX 0.6.2, Keras 3.15.1, Python 3.11.13"`).
+
     Raises:
-        ImportError: if TensorFlow is not installed.
+        ImportError: if TensorFlow is not installed (TensorFlow backend).
     """
-    tf = _tf()
     strategy = strategy or get_strategy()
+    if _backend() == "jax":
+        import jax
+
+        framework = f"JAX {jax.__version__}"
+    else:
+        framework = f"TensorFlow {_tf().__version__}"
     replicas = strategy.num_replicas_in_sync
     policy = keras.mixed_precision.global_policy().name
     return (
         f"secuah_dl {__version__} | {_device_label(strategy)} | "
         f"{replicas} replica{'s' if replicas != 1 else ''} ({type(strategy).__name__}) | "
         f"{policy} | backend {keras.backend.backend()} | "
-        f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
+        f"{framework}, Keras {keras.__version__}, "
         f"Python {platform.python_version()}"
+    )
+
+
+def _jax_x64():
+    """JAX's 64-bit mode as a context manager (its name moved across versions)."""
+    import jax
+
+    enable_x64 = getattr(jax, "enable_x64", None)
+    if enable_x64 is None:  # jax < 0.7
+        from jax.experimental import enable_x64
+    return enable_x64(True)
+
+
+def value_and_gradients(loss_fn, values):
+    """A loss and its gradients, by the backend's automatic differentiation.
+
+    The one place in the package that asks a backend for gradients outside
+    `fit()`, so teaching code (`fundamentals`) stays backend-neutral:
+    `tf.GradientTape` on TensorFlow, `jax.value_and_grad` on JAX. Write
+    `loss_fn` with `keras.ops`; to differentiate a model, call
+    `model.stateless_call(trainable_values, non_trainable_values, x)` inside
+    it and pass the trainable values.
+
+    float64 values stay float64 on both backends (JAX's 64-bit mode is turned
+    on for the duration of the call).
+
+    Args:
+        loss_fn: callable. Takes `values` (same structure, backend tensors)
+            and returns a scalar loss.
+        values: dict, list or tuple of arrays. The point at which to
+            differentiate.
+
+    Returns:
+        tuple `(loss, gradients)`: `loss` a float, `gradients` NumPy arrays
+        with the structure of `values`.
+
+    Raises:
+        RuntimeError: on a backend other than TensorFlow or JAX.
+
+    Example:
+
+    >>> loss, grads = value_and_gradients(
+    ...     lambda v: keras.ops.sum(v["w"] ** 2), {"w": np.array([1.0, 2.0])}
+    ... )
+    >>> loss, grads["w"].tolist()
+    (5.0, [2.0, 4.0])
+    """
+    import numpy as np
+    from keras import tree
+
+    backend = _backend()
+    if backend == "jax":
+        import jax
+
+        with _jax_x64():
+            tensors = tree.map_structure(
+                lambda v: jax.numpy.asarray(np.asarray(v)), values
+            )
+            loss, grads = jax.value_and_grad(loss_fn)(tensors)
+            loss = float(loss)
+            grads = tree.map_structure(np.asarray, grads)
+        return loss, grads
+    if backend == "tensorflow":
+        tf = _tf()
+        tensors = tree.map_structure(lambda v: tf.constant(np.asarray(v)), values)
+        with tf.GradientTape() as tape:
+            tape.watch(tree.flatten(tensors))
+            loss = loss_fn(tensors)
+        grads = tape.gradient(loss, tensors)
+        return float(loss), tree.map_structure(np.asarray, grads)
+    raise RuntimeError(
+        "value_and_gradients() supports the TensorFlow and JAX backends. "
+        f"Received: backend {backend!r}"
     )

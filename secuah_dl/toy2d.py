@@ -350,8 +350,8 @@ def evaluate(model, test_ds, *, info=None):
     """
     points, labels = [], []
     for batch_points, batch_labels in test_ds:
-        points.append(batch_points.numpy())
-        labels.append(batch_labels.numpy())
+        points.append(np.asarray(batch_points))
+        labels.append(np.asarray(batch_labels))
     points = np.concatenate(points)
     labels = np.concatenate(labels).argmax(axis=1)
     probabilities = model.predict(points, verbose=0, batch_size=1024)
@@ -359,11 +359,11 @@ def evaluate(model, test_ds, *, info=None):
         labels, probabilities, class_names=CLASS_NAMES
     )
     numbers["loss"] = float(
-        keras.losses.categorical_crossentropy(
-            keras.utils.to_categorical(labels, 2), probabilities
-        )
-        .numpy()
-        .mean()
+        keras.ops.convert_to_numpy(
+            keras.losses.categorical_crossentropy(
+                keras.utils.to_categorical(labels, 2), probabilities
+            )
+        ).mean()
     )
     numbers["test_points"] = int(len(points))
     if info is not None and info.get("description", "").startswith("synthetic"):

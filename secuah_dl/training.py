@@ -13,6 +13,15 @@ Every practical trains through `fit()`, so each one gets, for free:
   (given the same seed and op determinism);
 - optional early stopping.
 
+On the JAX backend the same call works: the strategy is a
+`runtime.JaxStrategy`, `keras.Model.fit` runs inside its scope (its
+`keras.distribution.DataParallel` shards each batch across the devices), the
+`tf.data` input is left as it is (no `experimental_distribute_dataset`, which
+is TensorFlow's), and `BackupAndRestore` resumes as on TensorFlow. With
+several devices each batch is cut to a multiple of the number of devices
+(Keras's JAX trainer cannot split an odd last batch), so fewer than that many
+examples per epoch are left out.
+
 ```python
 from secuah_dl import runtime, training
 
@@ -108,7 +117,50 @@ def _task_index():
         return 0
 
 
+def _trim_to_replicas(dataset, replicas):
+    """Cuts each batch to a multiple of `replicas` (JAX data parallelism).
+
+    Keras's JAX trainer fixes how batches are split across devices from the
+    first batch of an epoch, so a last batch that does not divide by the
+    number of devices fails. Dropping its few extra examples (fewer than
+    `replicas` per epoch) keeps every batch splittable.
+    """
+    tf = _tf()
+
+    def trim(*batch):
+        size = tf.shape(tf.nest.flatten(batch)[0])[0]
+        keep = size - size % replicas
+        trimmed = tf.nest.map_structure(lambda tensor: tensor[:keep], batch)
+        return trimmed if len(batch) > 1 else trimmed[0]
+
+    def not_empty(*batch):
+        return tf.shape(tf.nest.flatten(batch)[0])[0] > 0
+
+    return dataset.map(trim).filter(not_empty)
+
+
+def _resolve_model_jax(model, strategy):
+    if isinstance(model, keras.Model):
+        return model, strategy or runtime.get_strategy()
+    if callable(model):
+        strategy = strategy or runtime.get_strategy()
+        with strategy.scope():
+            built = model()
+        if not isinstance(built, keras.Model):
+            raise TypeError(
+                "The model builder must return a compiled `keras.Model`. "
+                f"Received: {type(built).__name__}"
+            )
+        return built, strategy
+    raise TypeError(
+        "`model` must be a compiled `keras.Model` or a function that builds one. "
+        f"Received: model of type {type(model).__name__}"
+    )
+
+
 def _resolve_model(model, strategy):
+    if keras.backend.backend() == "jax":
+        return _resolve_model_jax(model, strategy)
     tf = _tf()
     if isinstance(model, keras.Model):
         built_under = getattr(model, "_distribute_strategy", None)
@@ -246,8 +298,9 @@ def fit(
         run_dir: str, path-like or None. Where `log.csv`, `best.keras`,
             `backup/` and `tensorboard/` go. With `None` nothing is written and
             nothing can be resumed. Defaults to `None`.
-        strategy: `tf.distribute.Strategy` or None. `None` uses the strategy
-            the model was built under (or the default one).
+        strategy: `tf.distribute.Strategy`, `runtime.JaxStrategy` or None.
+            `None` uses the strategy the model was built under (or the
+            default one; on JAX, `runtime.get_strategy()`).
         early_stopping_patience: int or None. Stop after this many epochs
             without improvement of `monitor` and restore the best weights.
             Defaults to `None` (no early stopping).
@@ -334,7 +387,13 @@ def fit(
         )
 
     element_spec = getattr(train_ds, "element_spec", None)
-    if isinstance(train_ds, tf.data.Dataset):
+    jax_backend = keras.backend.backend() == "jax"
+    if jax_backend and strategy.num_replicas_in_sync > 1:
+        replicas = strategy.num_replicas_in_sync
+        train_ds = _trim_to_replicas(train_ds, replicas)
+        if val_ds is not None:
+            val_ds = _trim_to_replicas(val_ds, replicas)
+    if isinstance(train_ds, tf.data.Dataset) and not jax_backend:
         train_ds = strategy.experimental_distribute_dataset(train_ds)
     # A shuffled dataset draws a new order from its seed generator each time
     # an iterator is created. Creating (and dropping) as many iterators as
@@ -345,7 +404,10 @@ def fit(
             iter(train_ds)
 
     workaround = contextlib.nullcontext()
-    if runtime._strategy_kind(strategy) == "multi_worker":
+    if jax_backend:
+        # The DataParallel distribution (if any) shards each batch in fit().
+        workaround = strategy.scope()
+    elif runtime._strategy_kind(strategy) == "multi_worker":
         workaround = _multi_worker_workaround(model, strategy, element_spec)
     with workaround:
         history = model.fit(

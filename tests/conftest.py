@@ -2,7 +2,10 @@
 
 - default: CPU, tiny inputs, minutes in all;
 - `@pytest.mark.large`: slow, skipped unless `--run-large`;
-- `@pytest.mark.gpu`: needs a GPU, skipped without one.
+- `@pytest.mark.gpu`: needs a GPU, skipped without one;
+- `@pytest.mark.tf_only`: needs Keras's TensorFlow backend (tf.distribute,
+  split_cpu, TensorFlow-only messages), skipped when `KERAS_BACKEND=jax`;
+- `@pytest.mark.jax_only`: checks the JAX backend itself, skipped on TensorFlow.
 """
 
 import os
@@ -28,6 +31,16 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "large: slow test, runs only with --run-large")
     config.addinivalue_line("markers", "gpu: needs a GPU")
+    config.addinivalue_line(
+        "markers", "tf_only: needs the TensorFlow backend (skipped on KERAS_BACKEND=jax)"
+    )
+    config.addinivalue_line(
+        "markers", "jax_only: needs the JAX backend (skipped on other backends)"
+    )
+
+
+def _keras_backend():
+    return os.environ.get("KERAS_BACKEND", "tensorflow").strip().lower() or "tensorflow"
 
 
 def _has_gpu():
@@ -42,7 +55,16 @@ def _has_gpu():
 def pytest_collection_modifyitems(config, items):
     run_large = config.getoption("--run-large")
     has_gpu = None
+    backend = _keras_backend()
     for item in items:
+        if "tf_only" in item.keywords and backend != "tensorflow":
+            item.add_marker(
+                pytest.mark.skip(reason=f"TensorFlow backend only (KERAS_BACKEND={backend})")
+            )
+        if "jax_only" in item.keywords and backend != "jax":
+            item.add_marker(
+                pytest.mark.skip(reason=f"JAX backend only (KERAS_BACKEND={backend})")
+            )
         if "large" in item.keywords and not run_large:
             item.add_marker(pytest.mark.skip(reason="large test: use --run-large"))
         if "gpu" in item.keywords:

@@ -150,6 +150,7 @@ def test_global_batch_size():
             runtime.global_batch_size(bad)
 
 
+@pytest.mark.tf_only
 def test_split_cpu_after_initialisation_explains():
     import tensorflow as tf
 
@@ -160,6 +161,7 @@ def test_split_cpu_after_initialisation_explains():
         runtime.split_cpu(0)
 
 
+@pytest.mark.tf_only
 def test_describe_is_one_informative_line():
     line = runtime.describe(runtime.get_strategy("cpu"))
     assert "\n" not in line
@@ -172,3 +174,42 @@ def test_describe_is_one_informative_line():
         "Keras 3.",
     ):
         assert part in line
+
+
+def test_value_and_gradients_on_this_backend():
+    def loss_fn(values):
+        return keras.ops.sum(values["w"] ** 2) + keras.ops.sum(values["b"])
+
+    loss, grads = runtime.value_and_gradients(
+        loss_fn, {"w": np.array([1.0, 2.0]), "b": np.array([0.5])}
+    )
+    assert loss == pytest.approx(5.5, abs=1e-12)
+    np.testing.assert_allclose(grads["w"], [2.0, 4.0])
+    np.testing.assert_allclose(grads["b"], [1.0])
+    assert grads["w"].dtype == np.float64  # float64 stays float64 (JAX too)
+
+
+@pytest.mark.jax_only
+def test_jax_strategy_describe_and_tf_only_features(monkeypatch):
+    import jax
+
+    strategy = runtime.get_strategy("cpu")
+    assert isinstance(strategy, runtime.JaxStrategy)
+    assert strategy.num_replicas_in_sync == 1 and strategy.distribution is None
+    with strategy.scope():
+        assert runtime.global_batch_size(8, strategy) == 8
+    line = runtime.describe(strategy)
+    assert "\n" not in line
+    for part in ("CPU", "1 replica", "JaxStrategy", "backend jax", "JAX ", "Keras 3."):
+        assert part in line
+    assert runtime.set_precision(strategy) == "float32"
+    with pytest.raises(RuntimeError, match="KERAS_BACKEND=tensorflow"):
+        runtime.get_strategy("multi_worker")
+    monkeypatch.setenv(
+        "TF_CONFIG", json.dumps({"cluster": {"worker": ["a:1", "b:2"]}})
+    )
+    with pytest.raises(RuntimeError, match="Multi-worker.*TF_CONFIG=set"):
+        runtime.get_strategy("auto")
+    jax.numpy.ones(1)  # JAX has started by now
+    with pytest.raises(RuntimeError, match="xla_force_host_platform_device_count=2"):
+        runtime.split_cpu(2)

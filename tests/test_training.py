@@ -47,6 +47,7 @@ def test_rejects_uncompiled_and_non_models(data):
         training.fit(lambda: "not a model", data[0], epochs=1)
 
 
+@pytest.mark.tf_only
 def test_model_must_come_from_the_strategy_scope(data):
     strategy = tf.distribute.OneDeviceStrategy("/cpu:0")
     with pytest.raises(ValueError, match=r"strategy.scope\(\)"):
