@@ -1,11 +1,11 @@
 # Sourced by scripts/test.sh and scripts/demo.sh: make (or reuse) .venv with the
 # package installed in editable mode. Re-installs when setup.cfg changes.
-# SECUAH_DL_EXTRAS picks the extras (default "cpu,dev,chem": tensorflow-cpu, not the
+# SECUAH_DL_EXTRAS picks the extras (default "cpu,dev,chem,jax": tensorflow-cpu, not the
 # 572 MB GPU build); SECUAH_DL_VENV picks the folder (default .venv).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${SECUAH_DL_VENV:-$root/.venv}"
-extras="${SECUAH_DL_EXTRAS:-cpu,dev,chem}"
+extras="${SECUAH_DL_EXTRAS:-cpu,dev,chem,jax}"
 python="${PYTHON:-python3}"
 stamp="$venv/.secuah_dl-install"
 want="$(cat "$root/setup.cfg" "$root/pyproject.toml" | sha256sum | cut -c1-16) $extras"
