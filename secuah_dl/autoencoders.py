@@ -41,6 +41,7 @@ from matplotlib.figure import Figure
 
 from secuah_dl import datasets, plots, results, runtime, training
 from secuah_dl._compat import require
+from secuah_dl._validation import check_int as _check_positive_int
 
 __all__ = [
     "KINDS",
@@ -393,13 +394,6 @@ def _dataset(x, batch_size, *, shuffle, seed):
     if shuffle:
         dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
-
-
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(
-            f"`{name}` must be a positive integer. Received: {name}={value!r}"
-        )
 
 
 def load_data(

@@ -50,6 +50,8 @@ from matplotlib.figure import Figure
 
 from secuah_dl import datasets, plots, results, runtime, training
 from secuah_dl._compat import require
+from secuah_dl._validation import check_int as _check_positive_int
+from secuah_dl._validation import check_positive_float as _check_positive_float
 
 __all__ = [
     "PAST_HOURS",
@@ -154,26 +156,6 @@ OPSD_ENTRY = datasets.register(
 # --------------------------------------------------------------------------
 # Checks
 # --------------------------------------------------------------------------
-
-
-def _check_positive_int(name, value, minimum=1):
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, np.integer))
-        or value < minimum
-    ):
-        raise ValueError(
-            f"`{name}` must be an integer >= {minimum}. Received: {name}={value!r}"
-        )
-    return int(value)
-
-
-def _check_positive_float(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(
-            f"`{name}` must be a positive number. Received: {name}={value!r}"
-        )
-    return float(value)
 
 
 # --------------------------------------------------------------------------

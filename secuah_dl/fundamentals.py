@@ -43,6 +43,8 @@ from matplotlib.figure import Figure
 
 from secuah_dl import plots, results, runtime, training
 from secuah_dl._compat import require
+from secuah_dl._validation import check_int as _check_positive_int
+from secuah_dl._validation import check_positive_float as _check_positive_float
 
 __all__ = [
     "GATES",
@@ -134,20 +136,6 @@ POOLING_GRID = np.array(
 )
 
 GATE_INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype="float32")
-
-
-def _check_positive_int(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(
-            f"`{name}` must be an integer >= {minimum}. Received: {name}={value!r}"
-        )
-
-
-def _check_positive_float(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(
-            f"`{name}` must be a positive number. Received: {name}={value!r}"
-        )
 
 
 # --------------------------------------------------------------------------
@@ -619,7 +607,9 @@ def layer_gradient_norms(model, x, y):
         for layer in model.layers
         if isinstance(layer, keras.layers.Dense)
     }
-    non_trainable = [keras.ops.convert_to_numpy(v) for v in model.non_trainable_variables]
+    non_trainable = [
+        keras.ops.convert_to_numpy(v) for v in model.non_trainable_variables
+    ]
 
     def loss_fn(values):
         outputs, _ = model.stateless_call(values, non_trainable, x, training=False)

@@ -51,6 +51,7 @@ import numpy as np
 
 from secuah_dl import datasets, plots, results, runtime, training
 from secuah_dl._compat import require
+from secuah_dl._validation import check_int as _check_positive_int
 from secuah_dl.metrics import (  # noqa: F401  (re-exported: the practical's face)
     DESCRIPTORS,
     _canonical,
@@ -121,14 +122,6 @@ END = "<end>"
 _SPECIALS = (PAD, START, END)
 _PATTERN = re.compile(SMILES_REGEX)
 _DATA_DIR = pathlib.Path(__file__).resolve().parent / "_data"
-
-
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(
-            f"`{name}` must be a positive integer. Received: {name}={value!r}"
-        )
-    return int(value)
 
 
 def _chem():

@@ -29,6 +29,7 @@ import numpy as np
 
 from secuah_dl import metrics, plots, results, runtime, training
 from secuah_dl._compat import require
+from secuah_dl._validation import check_int
 
 __all__ = [
     "CENTERS",
@@ -66,15 +67,7 @@ def make_clouds(points_per_cloud=100, *, std=STD, seed=0):
         ValueError: if `points_per_cloud` is not a positive integer or `std`
             is not positive.
     """
-    if (
-        isinstance(points_per_cloud, bool)
-        or not isinstance(points_per_cloud, int)
-        or points_per_cloud < 1
-    ):
-        raise ValueError(
-            "`points_per_cloud` must be a positive integer. "
-            f"Received: points_per_cloud={points_per_cloud!r}"
-        )
+    check_int("points_per_cloud", points_per_cloud)
     if not std > 0:
         raise ValueError(f"`std` must be positive. Received: std={std!r}")
     rng = np.random.default_rng(seed)
@@ -180,14 +173,7 @@ def load_data(
             non-positive `batch_size`.
     """
     del quick
-    if (
-        isinstance(batch_size, bool)
-        or not isinstance(batch_size, int)
-        or batch_size < 1
-    ):
-        raise ValueError(
-            f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}"
-        )
+    check_int("batch_size", batch_size)
     if source is None:
         x_train, y_train = make_clouds(points_per_cloud, seed=seed)
         x_val, y_val = make_clouds(val_points_per_cloud, seed=seed + 1)
@@ -262,14 +248,7 @@ def build_model(
         ValueError: if `num_classes` < 2, a layer has no units, or the
             learning rate is not positive.
     """
-    if (
-        isinstance(num_classes, bool)
-        or not isinstance(num_classes, int)
-        or num_classes < 2
-    ):
-        raise ValueError(
-            f"`num_classes` must be an integer >= 2. Received: num_classes={num_classes!r}"
-        )
+    check_int("num_classes", num_classes, minimum=2)
     hidden_units = tuple(hidden_units)
     if not hidden_units or any(not isinstance(u, int) or u < 1 for u in hidden_units):
         raise ValueError(

@@ -50,6 +50,7 @@ from matplotlib.figure import Figure
 
 from secuah_dl import datasets, metrics, plots, results, runtime, training
 from secuah_dl._compat import require
+from secuah_dl._validation import check_int as _check_positive_int
 
 __all__ = [
     "BACKBONES",
@@ -175,14 +176,6 @@ def _tf():
     return _TF[0]
 
 
-def _check_positive_int(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(
-            f"`{name}` must be an integer >= {minimum}. Received: {name}={value!r}"
-        )
-    return int(value)
-
-
 def _check_fraction(name, value):
     if not isinstance(value, (int, float)) or not 0 <= value < 1:
         raise ValueError(
@@ -226,12 +219,19 @@ def _chest_image(label, size, rng):
     if label == 1:  # COVID-19: bilateral, peripheral, lower ground-glass patches
         for side in (0.17, 0.83):
             for _ in range(2):
-                centre = (size * rng.uniform(0.55, 0.75), size * (side + rng.normal(0, 0.03)))
-                image += 0.28 * _blob((size, size), centre, size * rng.uniform(0.08, 0.12))
+                centre = (
+                    size * rng.uniform(0.55, 0.75),
+                    size * (side + rng.normal(0, 0.03)),
+                )
+                image += 0.28 * _blob(
+                    (size, size), centre, size * rng.uniform(0.08, 0.12)
+                )
     elif label == 2:  # bacterial: one dense lobar consolidation
         side = rng.choice([0.3, 0.7])
         centre = (size * rng.uniform(0.55, 0.7), size * side)
-        image += 0.6 * (_blob((size, size), centre, size * rng.uniform(0.12, 0.16)) > 0.2)
+        image += 0.6 * (
+            _blob((size, size), centre, size * rng.uniform(0.12, 0.16)) > 0.2
+        )
     elif label == 3:  # viral: diffuse bilateral interstitial streaks
         streaks = np.sin(cols * size * 1.7 + rng.uniform(0, 6)) * np.sin(
             rows * size * 0.9 + rng.uniform(0, 6)
@@ -287,9 +287,7 @@ def make_synthetic_images(kind="chest", *, images_per_class=40, image_size=64, s
         ValueError: on an unknown `kind` or non-positive sizes.
     """
     if kind not in ("chest", "skin"):
-        raise ValueError(
-            f"`kind` must be 'chest' or 'skin'. Received: kind={kind!r}"
-        )
+        raise ValueError(f"`kind` must be 'chest' or 'skin'. Received: kind={kind!r}")
     images_per_class = _check_positive_int("images_per_class", images_per_class)
     image_size = _check_positive_int("image_size", image_size, 16)
     rng = np.random.default_rng(seed)
@@ -362,8 +360,10 @@ def scan_image_folder(directory, *, check=True):
         )
 
     classes = subfolders(root)
-    if len(classes) == 1 and subfolders(classes[0]) and not any(
-        p.is_file() for p in classes[0].iterdir()
+    if (
+        len(classes) == 1
+        and subfolders(classes[0])
+        and not any(p.is_file() for p in classes[0].iterdir())
     ):
         root, classes = classes[0], subfolders(classes[0])
     if len(classes) < 2:
@@ -383,7 +383,10 @@ def scan_image_folder(directory, *, check=True):
                 continue
             if path.suffix.lower() not in IMAGE_EXTENSIONS:
                 skipped.append(
-                    {"path": str(path), "reason": f"not an image ({path.suffix or 'no extension'})"}
+                    {
+                        "path": str(path),
+                        "reason": f"not an image ({path.suffix or 'no extension'})",
+                    }
                 )
                 continue
             problem = _image_problem(path) if check else None
@@ -445,7 +448,10 @@ def load_medmnist_npz(path):
             labels = np.asarray(data[f"{split}_labels"])
             if labels.ndim == 2 and labels.shape[1] > 1:  # multi-label: any finding
                 labels = (labels.sum(axis=1) > 0).astype("int64")
-            splits[split] = (np.asarray(data[f"{split}_images"]), labels.reshape(-1).astype("int64"))
+            splits[split] = (
+                np.asarray(data[f"{split}_images"]),
+                labels.reshape(-1).astype("int64"),
+            )
     stem = path.stem.split("_")[0].lower()
     num_classes = int(max(labels.max() for _, labels in splits.values())) + 1
     names = _MEDMNIST_CLASSES.get(stem)
@@ -527,7 +533,9 @@ def class_weights(labels, num_classes=None):
             "Every class needs at least one training example to be weighted. "
             f"Received: counts per class {counts.tolist()}"
         )
-    return {i: float(len(labels) / (num_classes * counts[i])) for i in range(num_classes)}
+    return {
+        i: float(len(labels) / (num_classes * counts[i])) for i in range(num_classes)
+    }
 
 
 def _to_rgb_resized(image, image_size):
@@ -561,11 +569,15 @@ def _decode_file(path, image_size):
     return _to_rgb_resized(image, image_size)
 
 
-def _make_dataset(items, labels, *, num_classes, image_size, batch_size, shuffle, seed, from_files):
+def _make_dataset(
+    items, labels, *, num_classes, image_size, batch_size, shuffle, seed, from_files
+):
     tf = _tf()
     one_hot = keras.utils.to_categorical(labels, num_classes).astype("float32")
     if from_files:
-        paths = tf.constant([str(item) for item in items], dtype=tf.string, shape=(len(items),))
+        paths = tf.constant(
+            [str(item) for item in items], dtype=tf.string, shape=(len(items),)
+        )
         dataset = tf.data.Dataset.from_tensor_slices((paths, one_hot))
         dataset = dataset.map(
             lambda path, label: (_decode_file(path, image_size), label),
@@ -621,16 +633,22 @@ def augment_dataset(
     tf = _tf()
     for name, value in (("rotation", rotation), ("zoom", zoom), ("contrast", contrast)):
         if not isinstance(value, (int, float)) or value < 0:
-            raise ValueError(f"`{name}` must be a number >= 0. Received: {name}={value!r}")
+            raise ValueError(
+                f"`{name}` must be a number >= 0. Received: {name}={value!r}"
+            )
     steps = []
     if flip:
         steps.append(layers.RandomFlip(flip, seed=seed))
     if rotation:
-        steps.append(layers.RandomRotation(rotation, fill_mode="constant", seed=seed + 1))
+        steps.append(
+            layers.RandomRotation(rotation, fill_mode="constant", seed=seed + 1)
+        )
     if zoom:
         steps.append(layers.RandomZoom(zoom, fill_mode="constant", seed=seed + 2))
     if contrast:
-        steps.append(layers.RandomContrast(contrast, value_range=(0, 255), seed=seed + 3))
+        steps.append(
+            layers.RandomContrast(contrast, value_range=(0, 255), seed=seed + 3)
+        )
     if not steps:
         return dataset
     augmenter = keras.Sequential(steps, name="augmentation")
@@ -730,7 +748,11 @@ def load_data(
             f"({per_class} per class) drawn with seed {seed}"
         )
         items = images
-    elif isinstance(source, str) and source in datasets.CATALOG and not pathlib.Path(source).exists():
+    elif (
+        isinstance(source, str)
+        and source in datasets.CATALOG
+        and not pathlib.Path(source).exists()
+    ):
         path = datasets.fetch(source)
         return load_data(
             path,
@@ -767,17 +789,25 @@ def load_data(
         train_index, val_index, test_index = stratified_split(
             labels, val_fraction=val_fraction, test_fraction=test_fraction, seed=seed
         )
-        pick = (lambda values, index: [values[i] for i in index]) if from_files else (
-            lambda values, index: values[index]
+        pick = (
+            (lambda values, index: [values[i] for i in index])
+            if from_files
+            else (lambda values, index: values[index])
         )
         splits = {
             name: (pick(items, index), labels[index])
-            for name, index in (("train", train_index), ("val", val_index), ("test", test_index))
+            for name, index in (
+                ("train", train_index),
+                ("val", val_index),
+                ("test", test_index),
+            )
         }
         description += f", split {1 - val_fraction - test_fraction:.2f}/{val_fraction:.2f}/{test_fraction:.2f} stratified with seed {seed}"
     if label_map is not None:
         mapping = dict(label_map)
-        unknown = sorted({int(v) for _, y in splits.values() for v in np.unique(y)} - set(mapping))
+        unknown = sorted(
+            {int(v) for _, y in splits.values() for v in np.unique(y)} - set(mapping)
+        )
         if unknown:
             raise ValueError(
                 f"`label_map` must map every original label. Received: no entry for {unknown}"
@@ -826,7 +856,8 @@ def load_data(
             from_files=from_files,
         )
     counts = {
-        name: np.bincount(y, minlength=num_classes).tolist() for name, (_, y) in splits.items()
+        name: np.bincount(y, minlength=num_classes).tolist()
+        for name, (_, y) in splits.items()
     }
     info = {
         "class_names": list(names),
@@ -874,7 +905,9 @@ class BackbonePreprocessing(layers.Layer):
             )
         self.mode = mode
         self.backbone = backbone
-        self.class_names = None if class_names is None else [str(c) for c in class_names]
+        self.class_names = (
+            None if class_names is None else [str(c) for c in class_names]
+        )
 
     def call(self, inputs):
         x = ops.cast(inputs, self.compute_dtype)
@@ -891,7 +924,11 @@ class BackbonePreprocessing(layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(
-            {"mode": self.mode, "backbone": self.backbone, "class_names": self.class_names}
+            {
+                "mode": self.mode,
+                "backbone": self.backbone,
+                "class_names": self.class_names,
+            }
         )
         return config
 
@@ -951,7 +988,10 @@ def load_backbone(backbone="resnet50", *, image_size=224, weights="imagenet"):
             f"Received: image_size={image_size!r}"
         )
     constructor = getattr(keras.applications, spec["constructor"])
-    kwargs = {"include_top": False, "input_shape": (int(image_size), int(image_size), 3)}
+    kwargs = {
+        "include_top": False,
+        "input_shape": (int(image_size), int(image_size), 3),
+    }
     if weights is None:
         return constructor(weights=None, **kwargs)
     if weights == "imagenet":
@@ -971,7 +1011,9 @@ def load_backbone(backbone="resnet50", *, image_size=224, weights="imagenet"):
                 urls=error.urls,
                 put_here=error.put_here,
             ) from None
-        if cached is not None:  # verified copy: load it directly, Keras never re-checks it
+        if (
+            cached is not None
+        ):  # verified copy: load it directly, Keras never re-checks it
             return _with_weights(constructor(weights=None, **kwargs), cached)
         return constructor(weights="imagenet", **kwargs)
     path = pathlib.Path(str(weights)).expanduser()
@@ -1012,18 +1054,30 @@ def base_of(model):
 
 def _parts(model):
     base = base_of(model)
-    chain = [layer for layer in model.layers if not isinstance(layer, layers.InputLayer)]
+    chain = [
+        layer for layer in model.layers if not isinstance(layer, layers.InputLayer)
+    ]
     index = chain.index(base)
     before, after = chain[:index], chain[index + 1 :]
     dense = after[-1] if after else None
-    if not isinstance(dense, layers.Dense) or not after or not isinstance(
-        after[0], (layers.GlobalAveragePooling2D, layers.GlobalMaxPooling2D)
+    if (
+        not isinstance(dense, layers.Dense)
+        or not after
+        or not isinstance(
+            after[0], (layers.GlobalAveragePooling2D, layers.GlobalMaxPooling2D)
+        )
     ):
         raise ValueError(
             "Expected the head GlobalAveragePooling2D -> Dropout -> Dense after the base "
             f"(as build_model() makes it). Received: {[layer.name for layer in after]}"
         )
-    return {"before": before, "base": base, "pool": after[0], "head": after[1:], "dense": dense}
+    return {
+        "before": before,
+        "base": base,
+        "pool": after[0],
+        "head": after[1:],
+        "dense": dense,
+    }
 
 
 def _compile(model, learning_rate):
@@ -1183,7 +1237,11 @@ def build_model(
         datasets.OfflineError: for `weights="imagenet"` offline without the
             file.
     """
-    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 2:
+    if (
+        isinstance(num_classes, bool)
+        or not isinstance(num_classes, (int, np.integer))
+        or num_classes < 2
+    ):
         raise ValueError(
             f"`num_classes` must be an integer >= 2. Received: num_classes={num_classes!r}"
         )
@@ -1493,7 +1551,9 @@ def evaluate(model, test_ds, *, class_names=None):
         `test_images`.
     """
     _, labels, probabilities = predict_dataset(model, test_ds)
-    numbers = metrics.classification_metrics(labels, probabilities, class_names=class_names)
+    numbers = metrics.classification_metrics(
+        labels, probabilities, class_names=class_names
+    )
     one_hot = keras.utils.to_categorical(labels, probabilities.shape[1])
     clipped = np.clip(probabilities, 1e-7, 1.0)
     numbers["loss"] = float(-(one_hot * np.log(clipped)).sum(axis=1).mean())
@@ -1561,7 +1621,9 @@ def _grad_cam_function(model):
         weights = tf.reduce_mean(gradients, axis=(1, 2))
         cam = tf.nn.relu(tf.reduce_sum(features * weights[:, None, None, :], axis=-1))
         cam = cam / (tf.reduce_max(cam, axis=(1, 2), keepdims=True) + 1e-8)
-        heatmaps = tf.image.resize(cam[..., None], tf.shape(images)[1:3], method="bilinear")
+        heatmaps = tf.image.resize(
+            cam[..., None], tf.shape(images)[1:3], method="bilinear"
+        )
         return heatmaps[..., 0], tf.nn.softmax(logits)
 
     _GRAD_CAM_FUNCTIONS[model] = function
@@ -1623,16 +1685,24 @@ def predict_images(model_path, image_paths, *, out_dir=None, alpha=0.4):
     Raises:
         ValueError: if `image_paths` is empty or the model file is missing.
     """
-    image_paths = [image_paths] if isinstance(image_paths, (str, pathlib.Path)) else list(image_paths)
+    image_paths = (
+        [image_paths]
+        if isinstance(image_paths, (str, pathlib.Path))
+        else list(image_paths)
+    )
     if not image_paths:
-        raise ValueError("`image_paths` must name at least one image. Received: image_paths=[]")
+        raise ValueError(
+            "`image_paths` must name at least one image. Received: image_paths=[]"
+        )
     start = time.perf_counter()
     if isinstance(model_path, keras.Model):
         model, model_name = model_path, model_path.name
     else:
         model_path = pathlib.Path(model_path)
         if not model_path.is_file():
-            raise ValueError(f"Model file not found. Received: model_path={str(model_path)!r}")
+            raise ValueError(
+                f"Model file not found. Received: model_path={str(model_path)!r}"
+            )
         model = keras.saving.load_model(model_path, safe_mode=True)
         model_name = str(model_path)
     load_seconds = time.perf_counter() - start
@@ -1814,29 +1884,44 @@ def run(
     heatmaps, _ = grad_cam(model, images[shown])
     figures = {
         "learning_curves_estrategia1": plots.learning_curves(
-            head_history, metrics=["loss", "accuracy"],
+            head_history,
+            metrics=["loss", "accuracy"],
             title=f"Estrategia 1: cabeza sobre la base congelada{suffix}",
         ),
         "learning_curves_estrategia2": plots.learning_curves(
-            fine_tune_history, metrics=["loss", "accuracy"],
+            fine_tune_history,
+            metrics=["loss", "accuracy"],
             title=f"Estrategia 2: ajuste fino (lr 1e-5){suffix}",
         ),
         "confusion_matrix": plots.confusion_matrix(
-            numbers_2["confusion_matrix"], class_names=names,
+            numbers_2["confusion_matrix"],
+            class_names=names,
             title=f"Matriz de confusión (test){suffix}",
         ),
-        "roc": roc_curves(labels, probabilities, class_names=names, title=f"Curvas ROC (test){suffix}"),
+        "roc": roc_curves(
+            labels, probabilities, class_names=names, title=f"Curvas ROC (test){suffix}"
+        ),
         "misclassified": misclassified_grid(
-            images, labels, probabilities, class_names=names,
+            images,
+            labels,
+            probabilities,
+            class_names=names,
             title=f"Imágenes mal clasificadas{suffix}",
         ),
         "grad_cam": grad_cam_grid(
-            images[shown], heatmaps,
-            titles=[f"real: {names[labels[i]]}\npred: {names[probabilities[i].argmax()]}" for i in shown],
+            images[shown],
+            heatmaps,
+            titles=[
+                f"real: {names[labels[i]]}\npred: {names[probabilities[i].argmax()]}"
+                for i in shown
+            ],
             title=f"Grad-CAM{suffix}",
         ),
     }
-    figures = {name: plots.save(figure, out_dir / f"{name}.png") for name, figure in figures.items()}
+    figures = {
+        name: plots.save(figure, out_dir / f"{name}.png")
+        for name, figure in figures.items()
+    }
     model_path = out_dir / "model.keras"
     # A fresh optimizer: the file then holds no Adam moments for the whole base
     # (about 3x smaller); the weights and `trainable` flags are unchanged.
@@ -1992,7 +2077,10 @@ def image_grid(images, labels=None, *, class_names=None, columns=8, title=None):
         ax.axis("off")
         if index >= n:
             continue
-        ax.imshow(images[index].astype("uint8"), cmap="gray" if images[index].ndim == 2 else None)
+        ax.imshow(
+            images[index].astype("uint8"),
+            cmap="gray" if images[index].ndim == 2 else None,
+        )
         if labels is not None:
             label = int(labels[index])
             ax.set_title(class_names[label] if class_names else str(label), fontsize=8)
@@ -2026,8 +2114,13 @@ def roc_curves(y_true, y_prob, *, class_names=None, operating_points=None, title
         auc = "—" if curve["auc"] is None else f"{curve['auc']:.3f}"
         ax.plot(curve["fpr"], curve["tpr"], label=f"{class_names[k]} (AUC {auc})")
     for point in operating_points or []:
-        ax.plot(1 - point["specificity"], point["sensitivity"], "o", ms=8,
-                label=point.get("label", "punto de trabajo"))
+        ax.plot(
+            1 - point["specificity"],
+            point["sensitivity"],
+            "o",
+            ms=8,
+            label=point.get("label", "punto de trabajo"),
+        )
     ax.plot([0, 1], [0, 1], "--", color="grey", lw=1, label="azar")
     ax.set_xlabel("1 - especificidad (falsos positivos)")
     ax.set_ylabel("sensibilidad (verdaderos positivos)")
@@ -2040,7 +2133,9 @@ def roc_curves(y_true, y_prob, *, class_names=None, operating_points=None, title
     return figure
 
 
-def misclassified_grid(images, y_true, y_prob, *, class_names=None, max_images=16, title=None):
+def misclassified_grid(
+    images, y_true, y_prob, *, class_names=None, max_images=16, title=None
+):
     """The test images the model got wrong, most confident mistakes first.
 
     Args:
@@ -2062,7 +2157,9 @@ def misclassified_grid(images, y_true, y_prob, *, class_names=None, max_images=1
     names = class_names or [str(i) for i in range(y_prob.shape[1])]
     if not len(wrong):
         figure = Figure(figsize=(4, 1.2))
-        figure.text(0.5, 0.5, "Ninguna imagen mal clasificada", ha="center", va="center")
+        figure.text(
+            0.5, 0.5, "Ninguna imagen mal clasificada", ha="center", va="center"
+        )
         if title:
             figure.suptitle(title)
         return figure
@@ -2070,7 +2167,9 @@ def misclassified_grid(images, y_true, y_prob, *, class_names=None, max_images=1
     rows = int(np.ceil(len(wrong) / columns))
     figure = Figure(figsize=(2.3 * columns, 2.5 * rows + 0.4), layout="constrained")
     axes = figure.subplots(rows, columns, squeeze=False)
-    for ax, index in zip(axes.flat, list(wrong) + [None] * (rows * columns - len(wrong))):
+    for ax, index in zip(
+        axes.flat, list(wrong) + [None] * (rows * columns - len(wrong))
+    ):
         ax.axis("off")
         if index is None:
             continue

@@ -838,7 +838,9 @@ def _check_clasificador(answer):
             "la base queda intacta al entrenar (BatchNorm en modo inferencia)",
             all(
                 np.array_equal(a, b)
-                for a, b in zip(before_base, [keras.ops.convert_to_numpy(w) for w in base.weights])
+                for a, b in zip(
+                    before_base, [keras.ops.convert_to_numpy(w) for w in base.weights]
+                )
             )
             and all(np.array_equal(a, b) for a, b in zip(before_stats, after_stats)),
             "Llama a la base con training=False: base(inputs, training=False), para que "
