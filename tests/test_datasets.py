@@ -755,12 +755,19 @@ def test_seed_catalog_is_complete():
         assert name in names
     for name in names:
         entry = datasets.CATALOG[name]
-        assert entry.checksum is not None, name
+        # Practicals may register sources that publish no checksum, but only
+        # explicitly (unverified=True); the seed entries above all have one.
+        assert entry.checksum is not None or entry.unverified, name
+        if name in ("mnist", "mednist", "pneumoniamnist", "vgg16_imagenet_notop"):
+            assert entry.checksum is not None, name
         assert all(url.startswith("https://") for url in entry.urls), name
         assert (
             entry.license and entry.citation and entry.layout and entry.description
         ), name
-        assert "checksum" in entry.description.lower(), name
+        # Each description says where its checksum comes from (or why there is none).
+        assert any(
+            word in entry.description.lower() for word in ("checksum", "sha256", "md5")
+        ), name
     assert (
         datasets.get_entry("PneumoniaMNIST").md5 == "28209eda62fecd6e6a2d98b1501bb15f"
     )
