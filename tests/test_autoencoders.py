@@ -238,8 +238,9 @@ def test_build_model_rejects_bad_arguments(call, match):
 def test_loss_decreases_on_tiny_data(digits):
     _, _, _, info = digits
     x = info["x_train"][:256]
+    keras.utils.set_random_seed(0)  # seeded: the bound must not depend on luck
     model = autoencoders.build_model("dense", SHAPE, 2, **SMALL)
-    history = model.fit(x, x, epochs=6, batch_size=32, verbose=0)
+    history = model.fit(x, x, epochs=12, batch_size=32, verbose=0)
     assert history.history["loss"][-1] < 0.85 * history.history["loss"][0]
 
 
