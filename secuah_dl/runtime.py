@@ -222,7 +222,8 @@ def _data_parallel(devices):
     Keras shards each batch along its first axis, which fails when the batch
     does not divide by the number of devices (the last batch of an epoch, a
     `predict` on 5 points). Such a batch is replicated instead: every device
-    computes the whole (small) batch, and the result is the same.
+    computes the whole (small) batch, and the result is the same. See
+    `_layouts_per_batch_shape` for the other half of the fix.
     """
     distribution_lib = keras.distribution
 
@@ -238,6 +239,56 @@ def _data_parallel(devices):
     return _DataParallel(devices=list(devices))
 
 
+def _layouts_per_batch_shape():
+    """Makes Keras's JAX trainer choose a data layout for each batch shape.
+
+    Keras (checked up to 3.15.1) computes how batches are laid out on the
+    devices from the first batch of each `fit`/`evaluate`/`predict` epoch and
+    reuses it for every later batch, so a last batch of 5 after batches of 8
+    fails on 2 devices even though `get_data_layout` would replicate it. This
+    replaces `JAXEpochIterator._get_distributed_iterator` (a private method)
+    by the same loop with one layout per batch shape. It is installed only
+    when a multi-device `JaxStrategy` becomes active, once per process.
+
+    Returns:
+        bool: True when the patch is in place (or was already), False when
+        this Keras has no such method (then `training.fit` trims batches).
+    """
+    try:
+        from keras.src.backend.jax import trainer as jax_trainer
+    except ImportError:
+        return False
+    iterator = getattr(jax_trainer, "JAXEpochIterator", None)
+    distribute = getattr(jax_trainer, "_distribute_data", None)
+    if iterator is None or distribute is None:
+        return False
+    if getattr(iterator, "_secuah_dl_layouts_per_shape", False):
+        return True
+    if not hasattr(iterator, "_get_distributed_iterator"):
+        return False
+    from keras import tree
+
+    def _get_distributed_iterator(self, distribution):
+        layouts = {}
+
+        def get_layout(data):
+            if data is None:
+                return None
+            return distribution.get_data_layout(data.shape).backend_layout
+
+        for data in self.data_adapter.get_jax_iterator():
+            key = tuple(
+                tuple(getattr(leaf, "shape", ())) for leaf in tree.flatten(data)
+            )
+            if key not in layouts:
+                layouts[key] = tree.map_structure(get_layout, data)
+            yield distribute(data, layouts[key])
+
+    iterator._get_distributed_iterator = _get_distributed_iterator
+    iterator._secuah_dl_layouts_per_shape = True
+    return True
+
+
 class JaxStrategy:
     """The JAX backend's answer to `get_strategy()`.
 
@@ -250,7 +301,7 @@ class JaxStrategy:
     `predict` and `evaluate` shard every batch across the devices, and
     variables are replicated on each). A batch that does not divide by the
     number of devices is replicated rather than split, so odd last batches
-    and `predict` on a handful of points work.
+    in `fit`, `evaluate` and `predict` work and give the one-device result.
 
     Attributes:
         kind: str. `"tpu"`, `"mirrored"`, `"gpu"` or `"cpu"`, as in
@@ -287,6 +338,7 @@ class JaxStrategy:
         """
         current = keras.distribution.distribution()
         if self.distribution is not None:
+            _layouts_per_batch_shape()
             keras.distribution.set_distribution(self.distribution)
         elif current is not None and any(
             current is getattr(cached, "distribution", None)

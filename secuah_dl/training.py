@@ -122,8 +122,9 @@ def _trim_to_replicas(dataset, replicas):
 
     Keras's JAX trainer fixes how batches are split across devices from the
     first batch of an epoch, so a last batch that does not divide by the
-    number of devices fails. Dropping its few extra examples (fewer than
-    `replicas` per epoch) keeps every batch splittable.
+    number of devices fails. `runtime` mends that where it can; on a Keras
+    where it cannot, dropping the last batch's few extra examples (fewer
+    than `replicas` per epoch) keeps every batch splittable.
     """
     tf = _tf()
 
@@ -388,7 +389,11 @@ def fit(
 
     element_spec = getattr(train_ds, "element_spec", None)
     jax_backend = keras.backend.backend() == "jax"
-    if jax_backend and strategy.num_replicas_in_sync > 1:
+    if (
+        jax_backend
+        and strategy.num_replicas_in_sync > 1
+        and not runtime._layouts_per_batch_shape()
+    ):
         replicas = strategy.num_replicas_in_sync
         train_ds = _trim_to_replicas(train_ds, replicas)
         if val_ds is not None:

@@ -1290,6 +1290,17 @@ def _feature_model(model):
     return keras.Model(inputs, parts["pool"](x), name="features")
 
 
+def _numpy_batches(dataset):
+    """Batches of a `tf.data.Dataset` (or any iterable) as NumPy arrays.
+
+    `predict_on_batch` on the JAX backend takes NumPy arrays, not TensorFlow
+    tensors.
+    """
+    if hasattr(dataset, "as_numpy_iterator"):
+        return dataset.as_numpy_iterator()
+    return ((np.asarray(x), np.asarray(y)) for x, y in dataset)
+
+
 def extract_features(model, dataset):
     """Runs the frozen base once over a data set: pooled features and labels.
 
@@ -1304,7 +1315,7 @@ def extract_features(model, dataset):
     """
     feature_model = _feature_model(model)
     features, labels = [], []
-    for images, batch_labels in dataset:
+    for images, batch_labels in _numpy_batches(dataset):
         features.append(np.asarray(feature_model.predict_on_batch(images)))
         labels.append(np.asarray(batch_labels))
     return np.concatenate(features).astype("float32"), np.concatenate(labels)
@@ -1529,7 +1540,7 @@ def predict_dataset(model, dataset):
         `(n, num_classes)`.
     """
     images, labels, probabilities = [], [], []
-    for batch_images, batch_labels in dataset:
+    for batch_images, batch_labels in _numpy_batches(dataset):
         probabilities.append(np.asarray(model.predict_on_batch(batch_images)))
         images.append(np.asarray(batch_images).clip(0, 255).astype("uint8"))
         labels.append(np.asarray(batch_labels).argmax(axis=-1))
@@ -1567,9 +1578,16 @@ def grad_cam(model, images, *, class_index=None):
     For each image: the gradient of the class score (the logit before the
     softmax) with respect to the base's output feature maps `A_k`, averaged
     over positions, weighs each map: `cam = ReLU(sum_k alpha_k A_k)`. The map
-    is scaled to [0, 1] and upsampled (bilinear) to the image size. With our
-    GAP -> Dense head this equals CAM (Zhou et al. 2016). One forward pass
-    gives both the heat maps and the probabilities.
+    is scaled to [0, 1] and upsampled (bilinear) to the image size.
+
+    With the head of `build_model()` (global pooling -> Dropout -> Dense) the
+    gradient is known in closed form: the score is linear in the pooled
+    features, so `alpha_k = W[k, c] / (h * w)` for average pooling, and the
+    same mean for max pooling (the whole gradient sits on the maximum). Grad-CAM
+    then equals CAM (Zhou et al. 2016) and needs no automatic
+    differentiation: one forward pass gives the feature maps and the
+    probabilities, on any Keras backend (TensorFlow or JAX) and any
+    distribution.
 
     Args:
         model: `keras.Model`. A model from `build_model()`.
@@ -1580,54 +1598,77 @@ def grad_cam(model, images, *, class_index=None):
     Returns:
         A tuple `(heatmaps, probabilities)`: float32 `(n, s, s)` in [0, 1]
         and `(n, num_classes)`.
+
+    Raises:
+        ValueError: if `images` is not a batch of square RGB images, if
+            `class_index` is outside `[0, num_classes)`, or if the model's
+            head has layers other than Dropout between the pooling and the
+            last Dense layer (then the closed form does not hold).
     """
-    tf = _tf()
     images = np.asarray(images, dtype="float32")
-    if class_index is None:
-        chosen = np.full((len(images),), -1, dtype="int64")
-    else:
-        chosen = np.broadcast_to(np.asarray(class_index, dtype="int64"), (len(images),))
-    heatmaps, probabilities = _grad_cam_function(model)(
-        tf.convert_to_tensor(images), tf.convert_to_tensor(chosen)
-    )
-    return heatmaps.numpy().astype("float32"), probabilities.numpy()
-
-
-_GRAD_CAM_FUNCTIONS = weakref.WeakKeyDictionary()
-
-
-def _grad_cam_function(model):
-    """A `tf.function` per model (traced once), so each call is one graph run."""
-    function = _GRAD_CAM_FUNCTIONS.get(model)
-    if function is not None:
-        return function
-    tf = _tf()
-    parts = _parts(model)
-
-    @tf.function(reduce_retracing=True)
-    def function(images, chosen):
-        x = images
-        for layer in parts["before"]:
-            x = layer(x)
-        features = tf.cast(parts["base"](x, training=False), "float32")
-        with tf.GradientTape() as tape:
-            tape.watch(features)
-            pooled = parts["pool"](features)
-            kernel = tf.cast(parts["dense"].kernel, "float32")
-            logits = tf.matmul(pooled, kernel) + tf.cast(parts["dense"].bias, "float32")
-            index = tf.where(chosen < 0, tf.argmax(logits, axis=-1), chosen)
-            score = tf.gather(logits, index, axis=1, batch_dims=1)
-        gradients = tape.gradient(score, features)
-        weights = tf.reduce_mean(gradients, axis=(1, 2))
-        cam = tf.nn.relu(tf.reduce_sum(features * weights[:, None, None, :], axis=-1))
-        cam = cam / (tf.reduce_max(cam, axis=(1, 2), keepdims=True) + 1e-8)
-        heatmaps = tf.image.resize(
-            cam[..., None], tf.shape(images)[1:3], method="bilinear"
+    if images.ndim != 4 or images.shape[-1] != 3 or not len(images):
+        raise ValueError(
+            "`images` must be a non-empty batch (n, s, s, 3) of RGB pixels. "
+            f"Received: shape {images.shape}"
         )
-        return heatmaps[..., 0], tf.nn.softmax(logits)
+    cam_model, kernel = _grad_cam_parts(model)
+    features, probabilities = cam_model.predict_on_batch(images)
+    features = np.asarray(features, dtype="float32")
+    probabilities = np.asarray(probabilities, dtype="float32")
+    num_classes = probabilities.shape[-1]
+    if class_index is None:
+        chosen = probabilities.argmax(axis=-1)
+    else:
+        chosen = np.broadcast_to(np.asarray(class_index), (len(images),))
+        if (
+            not np.issubdtype(chosen.dtype, np.integer)
+            or ((chosen < 0) | (chosen >= num_classes)).any()
+        ):
+            raise ValueError(
+                f"`class_index` must be an integer in [0, {num_classes}). "
+                f"Received: class_index={class_index!r}"
+            )
+    weights = ops.convert_to_numpy(kernel).astype("float32")[:, chosen].T  # (n, k)
+    cam = np.maximum(np.einsum("nhwk,nk->nhw", features, weights), 0.0)
+    cam /= cam.max(axis=(1, 2), keepdims=True) + 1e-8
+    heatmaps = ops.image.resize(
+        cam[..., None], images.shape[1:3], interpolation="bilinear"
+    )
+    heatmaps = np.clip(ops.convert_to_numpy(heatmaps)[..., 0], 0.0, 1.0)
+    return heatmaps.astype("float32"), probabilities
 
-    _GRAD_CAM_FUNCTIONS[model] = function
-    return function
+
+_GRAD_CAM_PARTS = weakref.WeakKeyDictionary()
+
+
+def _grad_cam_parts(model):
+    """A model `images -> (feature maps, probabilities)` sharing `model`'s layers.
+
+    Built once per model: its `predict_on_batch` is compiled once (a
+    `tf.function` or `jax.jit`) and always reads the current weights, so it
+    stays right after more training.
+    """
+    cached = _GRAD_CAM_PARTS.get(model)
+    if cached is not None:
+        return cached
+    parts = _parts(model)
+    between = parts["head"][:-1]
+    if any(not isinstance(layer, layers.Dropout) for layer in between):
+        raise ValueError(
+            "grad_cam() expects the head global pooling -> Dropout -> Dense that "
+            "build_model() makes; with other layers in between the class score is "
+            "not linear in the pooled features. Received head: "
+            f"{[layer.name for layer in parts['head']]}"
+        )
+    inputs = keras.Input(shape=model.input_shape[1:])
+    x = inputs
+    for layer in parts["before"]:
+        x = layer(x)
+    features = parts["base"](x, training=False)
+    probabilities = parts["dense"](parts["pool"](features))
+    cam_model = keras.Model(inputs, [features, probabilities], name="grad_cam")
+    _GRAD_CAM_PARTS[model] = (cam_model, parts["dense"].kernel)
+    return _GRAD_CAM_PARTS[model]
 
 
 def load_image(path, image_size):
@@ -1703,7 +1744,7 @@ def predict_images(model_path, image_paths, *, out_dir=None, alpha=0.4):
             raise ValueError(
                 f"Model file not found. Received: model_path={str(model_path)!r}"
             )
-        model = keras.saving.load_model(model_path, safe_mode=True)
+        model = keras.saving.load_model(model_path, safe_mode=True, compile=False)
         model_name = str(model_path)
     load_seconds = time.perf_counter() - start
     image_size = int(model.input_shape[1])

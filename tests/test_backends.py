@@ -37,13 +37,23 @@ def test_data_parallel_over_two_host_devices_matches_one_device(tmp_path):
     assert "2 replicas (JaxStrategy)" in report["describe"]
     assert report["predict_shape"] == [5, 2]  # a batch of 5 still predicts
     # Same seed, data order and global batch: the same training, up to the
-    # order of float32 sums.
+    # order of float32 sums, although every loop ends on a batch that does not
+    # split over 2 devices (505 training, 495 validation, 37 predicted points).
     np.testing.assert_allclose(
         report["parallel_loss"], report["single_loss"], rtol=1e-4
     )
+    np.testing.assert_allclose(
+        report["parallel_val_loss"], report["single_val_loss"], rtol=1e-4
+    )
+    np.testing.assert_allclose(
+        report["parallel_evaluate"], report["single_evaluate"], rtol=1e-4
+    )
     assert report["single_loss"][-1] < report["single_loss"][0]
     weights = np.load(prefix.with_suffix(".npz"))
-    count = len(weights.files) // 2
+    predictions = weights["parallel_predictions"]
+    assert predictions.shape == (37, 2)
+    np.testing.assert_allclose(predictions, weights["single_predictions"], atol=1e-5)
+    count = (len(weights.files) - 2) // 2
     assert count == 6
     for index in range(count):
         np.testing.assert_allclose(
@@ -64,3 +74,12 @@ def test_every_practical_model_path_runs_on_jax(tmp_path):
     assert report["vae_codes_shape"] == [5, 2]
     assert np.isfinite(report["demand_loss"][0])
     assert report["smiles_samples"] == 5 and report["smiles_seeded"]
+    head_loss = report["transfer_head_loss"]
+    assert head_loss[-1] < 0.7 * head_loss[0]  # the head learns on cached features
+    assert all(np.isfinite(report["transfer_fine_tune_loss"]))
+    assert report["transfer_trainable_params"] == 3 * 3 * 3 * 8 + 8 + 8 * 2 + 2
+    assert report["transfer_test_images"] == 13  # no test image dropped
+    assert report["transfer_accuracy"] >= 0.75
+    assert report["transfer_heatmaps_shape"] == [5, 16, 16]
+    low, high = report["transfer_heatmaps_range"]
+    assert low >= 0.0 and high == pytest.approx(1.0, abs=0.05)

@@ -325,6 +325,40 @@ def test_grad_cam_peaks_inside_the_bright_patch(patch_model):
     assert inside >= 0.9 * len(bright)
 
 
+def test_grad_cam_matches_the_autodiff_definition(patch_model):
+    """The closed form equals Grad-CAM computed by the backend's autodiff."""
+    from secuah_dl import runtime
+
+    images, _, _ = _patch_task(3, seed=7)
+    heatmaps, probabilities = transfer.grad_cam(patch_model, images, class_index=[0, 1, 1])
+    parts = transfer._parts(patch_model)
+    x = images
+    for layer in parts["before"]:
+        x = layer(x)
+    features = _numpy(parts["base"](x, training=False)).astype("float64")
+    kernel = _numpy(parts["dense"].kernel).astype("float64")
+    bias = _numpy(parts["dense"].bias).astype("float64")
+    chosen = np.array([0, 1, 1])
+
+    def score(values):
+        pooled = keras.ops.mean(values["features"], axis=(1, 2))
+        logits = keras.ops.matmul(pooled, kernel) + bias
+        return keras.ops.sum(keras.ops.take_along_axis(logits, chosen[:, None], axis=1))
+
+    _, gradients = runtime.value_and_gradients(score, {"features": features})
+    alpha = gradients["features"].mean(axis=(1, 2))  # (n, k)
+    cam = np.maximum((features * alpha[:, None, None, :]).sum(-1), 0.0)
+    cam /= cam.max(axis=(1, 2), keepdims=True) + 1e-8
+    expected = _numpy(keras.ops.image.resize(cam[..., None].astype("float32"), (32, 32)))[..., 0]
+    np.testing.assert_allclose(heatmaps, expected, atol=1e-4)
+    np.testing.assert_allclose(probabilities, _numpy(patch_model(images)), atol=1e-5)
+    assert heatmaps.min() >= 0.0 and heatmaps.max() == pytest.approx(1.0, abs=0.05)
+    with pytest.raises(ValueError, match="class_index"):
+        transfer.grad_cam(patch_model, images, class_index=2)
+    with pytest.raises(ValueError, match=r"\(n, s, s, 3\).*\(32, 32, 3\)"):
+        transfer.grad_cam(patch_model, images[0])
+
+
 def test_predict_images_png_and_jpeg(patch_model, tmp_path):
     model_path = tmp_path / "modelo.keras"
     patch_model.save(model_path)

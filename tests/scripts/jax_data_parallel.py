@@ -3,7 +3,10 @@
 Usage: jax_data_parallel.py OUT_PREFIX [EPOCHS]
 Run with KERAS_BACKEND=jax and XLA_FLAGS=--xla_force_host_platform_device_count=2.
 Both runs use the same seed, data order and global batch (32), so their final
-weights must agree up to float32 summation order. Writes OUT_PREFIX.json
+weights must agree up to float32 summation order. The training and validation
+sets (505 and 495 points) end on odd batches, which cannot be split over 2
+devices, and `predict`/`evaluate` run on 37 points in batches of 8, so the last
+batch of every loop is odd too. Writes OUT_PREFIX.json
 (devices, replicas, losses, how the variables are laid out) and OUT_PREFIX.npz
 (`single_<i>` and `parallel_<i>` weights).
 """
@@ -25,7 +28,11 @@ def train(kind):
     strategy = runtime.get_strategy(kind)
     runtime.seed_everything(0)
     train_ds, val_ds, _, _ = toy2d.load_data(
-        batch_size=runtime.global_batch_size(32 // strategy.num_replicas_in_sync, strategy),
+        batch_size=runtime.global_batch_size(
+            32 // strategy.num_replicas_in_sync, strategy
+        ),
+        points_per_cloud=101,
+        val_points_per_cloud=99,
         seed=0,
     )
     with strategy.scope():
@@ -34,18 +41,30 @@ def train(kind):
         model, train_ds, val_ds, epochs=epochs, strategy=strategy, verbose=0
     )
     layout = len(model.trainable_variables[0].value.sharding.device_set)
-    predictions = model.predict(np.zeros((5, 2), "float32"), verbose=0)
-    return strategy, model.get_weights(), history.history["loss"], layout, predictions
+    points = np.random.default_rng(1).normal(size=(37, 2)).astype("float32")
+    labels = keras.utils.to_categorical(points[:, 0] > 0, 2)
+    predictions = model.predict(points, batch_size=8, verbose=0)
+    evaluation = model.evaluate(points, labels, batch_size=8, verbose=0)
+    small = model.predict(np.zeros((5, 2), "float32"), verbose=0)
+    return (
+        strategy,
+        model.get_weights(),
+        history.history,
+        layout,
+        (predictions, evaluation, small.shape),
+    )
 
 
-single, single_weights, single_loss, single_layout, _ = train("cpu")
-parallel, parallel_weights, parallel_loss, parallel_layout, predictions = train(
+single, single_weights, single_history, single_layout, single_out = train("cpu")
+parallel, parallel_weights, parallel_history, parallel_layout, parallel_out = train(
     "mirrored"
 )
 np.savez(
     prefix + ".npz",
     **{f"single_{i}": w for i, w in enumerate(single_weights)},
     **{f"parallel_{i}": w for i, w in enumerate(parallel_weights)},
+    single_predictions=single_out[0],
+    parallel_predictions=parallel_out[0],
 )
 with open(prefix + ".json", "w") as handle:
     json.dump(
@@ -58,9 +77,13 @@ with open(prefix + ".json", "w") as handle:
             "distribution": type(parallel.distribution).__name__,
             "single_layout_devices": single_layout,
             "parallel_layout_devices": parallel_layout,
-            "single_loss": single_loss,
-            "parallel_loss": parallel_loss,
-            "predict_shape": list(predictions.shape),
+            "single_loss": single_history["loss"],
+            "parallel_loss": parallel_history["loss"],
+            "single_val_loss": single_history["val_loss"],
+            "parallel_val_loss": parallel_history["val_loss"],
+            "single_evaluate": single_out[1],
+            "parallel_evaluate": parallel_out[1],
+            "predict_shape": list(parallel_out[2]),
             "describe": runtime.describe(parallel),
         },
         handle,
