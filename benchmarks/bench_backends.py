@@ -24,7 +24,15 @@ import _common
 NAME = "backends"
 DESCRIPTION = "backends: fit() steps/s of every practical's model, JAX vs TensorFlow (CPU)"
 
-MODELS = ("toy2d", "fundamentals", "demand", "smiles", "autoencoders")
+MODELS = (
+    "toy2d",
+    "fundamentals",
+    "transfer_head",
+    "transfer_fine_tune",
+    "demand",
+    "smiles",
+    "autoencoders",
+)
 
 
 def _build(name):
@@ -32,7 +40,7 @@ def _build(name):
     import keras
     import numpy as np
 
-    from secuah_dl import autoencoders, demand, fundamentals, smiles, toy2d
+    from secuah_dl import autoencoders, demand, fundamentals, smiles, toy2d, transfer
 
     rng = np.random.default_rng(0)
     if name == "toy2d":
@@ -46,6 +54,14 @@ def _build(name):
             rng.normal(size=(64, 16)).astype("float32"),
             rng.normal(size=(64, 1)).astype("float32"),
         )
+    if name.startswith("transfer"):
+        # VGG16 at 64 px with random weights (no ImageNet weights offline):
+        # strategy 1 trains the head only, strategy 2 the whole network.
+        model = transfer.build_model(2, backbone="vgg16", image_size=64, weights=None)
+        if name == "transfer_fine_tune":
+            transfer.fine_tune(model, learning_rate=1e-5)
+        images = rng.uniform(0, 255, size=(16, 64, 64, 3)).astype("float32")
+        return model, (images, keras.utils.to_categorical(np.arange(16) % 2, 2))
     if name == "demand":
         model = demand.build_model("conv1d")
         inputs = {
@@ -137,7 +153,8 @@ def run(quick=False):
         ratio_of="speedup",
         ratio_header="× vs parity",
         notes=[
-            "Batches: toy2d 32x2; fundamentals 64x16 (10 Dense relu); demand 64 "
+            "Batches: toy2d 32x2; fundamentals 64x16 (10 Dense relu); transfer 16 "
+            "images 64x64 through VGG16 (head only / whole net); demand 64 "
             "windows (48 h + calendar -> 24 h); smiles 64x40 tokens, 2x LSTM(128); "
             "autoencoders dense VAE, 64 MNIST-sized images.",
             f"TensorFlow: {tf_numbers['describe']}",

@@ -300,9 +300,36 @@ def _missing_columns(path, columns, needed, layout):
         )
 
 
-def _finish(series, *, source, timezone, description):
+def _read_columns(
+    path, time_column, value_column, *, utc, timezone, max_gap_hours, description
+):
+    """The steps every reader shares: two columns -> `regularize` -> `attrs`.
+
+    `utc=True` parses timestamps that carry UTC offsets straight to UTC;
+    `utc=False` leaves naive local times for `regularize` to read in
+    `timezone`; `utc=None` decides from the stamps (any ending in an offset
+    or `Z`). `timezone` is also the zone of the calendar features.
+    """
+    frame = pd.read_csv(path, usecols=[time_column, value_column])
+    stamps = frame[time_column]
+    if utc is None:
+        utc = bool(
+            stamps.astype(str).str.contains(r"(?:[+-]\d\d:?\d\d|Z)$", regex=True).any()
+        )
+    index = (
+        pd.to_datetime(stamps, utc=True, errors="coerce") if utc else stamps.to_numpy()
+    )
+    raw = pd.Series(frame[value_column].to_numpy(), index=index)
+    # regularize also trims leading/trailing missing hours (OPSD rows span
+    # every country's years, so one country's column starts and ends in NaN).
+    series = regularize(
+        raw,
+        timezone=timezone,
+        max_gap_hours=max_gap_hours,
+        source=pathlib.Path(path).name,
+    )
     series.attrs.update(
-        {"source": source, "timezone": timezone, "description": description}
+        {"source": str(path), "timezone": timezone, "description": description}
     )
     return series
 
@@ -331,18 +358,13 @@ def read_ree(path, *, column="total load actual", max_gap_hours=12):
     _missing_columns(
         path, columns, ["time", column], "ENTSO-E/REE (time + total load actual)"
     )
-    frame = pd.read_csv(path, usecols=["time", column])
-    raw = pd.Series(
-        frame[column].to_numpy(),
-        index=pd.to_datetime(frame["time"], utc=True, errors="coerce"),
-    )
-    series = regularize(
-        raw, max_gap_hours=max_gap_hours, source=pathlib.Path(path).name
-    )
-    return _finish(
-        series,
-        source=str(path),
+    return _read_columns(
+        path,
+        "time",
+        column,
+        utc=True,
         timezone="Europe/Madrid",
+        max_gap_hours=max_gap_hours,
         description=f"real: {pathlib.Path(path).name}, column {column!r} (ENTSO-E/REE, MW)",
     )
 
@@ -386,18 +408,13 @@ def read_pjm(path, *, zone=None, timezone="America/New_York", max_gap_hours=12):
                 f"exactly one <ZONE>_MW column. Received: zone columns {zones}"
             )
         zone = zones[0]
-    frame = pd.read_csv(path, usecols=["Datetime", zone])
-    raw = pd.Series(frame[zone].to_numpy(), index=frame["Datetime"].to_numpy())
-    series = regularize(
-        raw,
+    return _read_columns(
+        path,
+        "Datetime",
+        zone,
+        utc=False,
         timezone=timezone,
         max_gap_hours=max_gap_hours,
-        source=pathlib.Path(path).name,
-    )
-    return _finish(
-        series,
-        source=str(path),
-        timezone=timezone,
         description=f"real: {pathlib.Path(path).name}, column {zone!r} (PJM, MW)",
     )
 
@@ -439,19 +456,13 @@ def read_opsd(path=None, *, country="ES", max_gap_hours=12):
             f"(Open Power System Data 60-minute layout). Countries present: "
             f"{countries}. Received: country={country!r}"
         )
-    frame = pd.read_csv(path, usecols=["utc_timestamp", column])
-    raw = pd.Series(
-        frame[column].to_numpy(),
-        index=pd.to_datetime(frame["utc_timestamp"], utc=True, errors="coerce"),
-    )
-    # OPSD rows span all countries: trim this country's leading/trailing NaNs.
-    series = regularize(
-        raw, max_gap_hours=max_gap_hours, source=pathlib.Path(path).name
-    )
-    return _finish(
-        series,
-        source=str(path),
+    return _read_columns(
+        path,
+        "utc_timestamp",
+        column,
+        utc=True,
         timezone=_COUNTRY_TIMEZONES.get(country, "UTC"),
+        max_gap_hours=max_gap_hours,
         description=f"real: Open Power System Data 60 min, {column} (MW)",
     )
 
@@ -488,25 +499,13 @@ def read_csv(
     time_column = columns[0] if time_column is None else time_column
     value_column = columns[1] if value_column is None else value_column
     _missing_columns(path, columns, [time_column, value_column], "timestamp,value")
-    frame = pd.read_csv(path, usecols=[time_column, value_column])
-    stamps = frame[time_column].astype(str)
-    has_offset = stamps.str.contains(r"(?:[+-]\d\d:?\d\d|Z)$", regex=True).any()
-    index = (
-        pd.to_datetime(stamps, utc=True, errors="coerce")
-        if has_offset
-        else stamps.to_numpy()
-    )
-    raw = pd.Series(frame[value_column].to_numpy(), index=index)
-    series = regularize(
-        raw,
+    return _read_columns(
+        path,
+        time_column,
+        value_column,
+        utc=None,
         timezone=timezone,
         max_gap_hours=max_gap_hours,
-        source=pathlib.Path(path).name,
-    )
-    return _finish(
-        series,
-        source=str(path),
-        timezone=timezone,
         description=f"real: {pathlib.Path(path).name}, column {value_column!r} (MW)",
     )
 
@@ -643,12 +642,14 @@ def load_series(source=None, *, timezone=None, max_gap_hours=12):
         series = regularize(
             source, timezone=timezone or "UTC", max_gap_hours=max_gap_hours
         )
-        return _finish(
-            series,
-            source="series",
-            timezone=timezone or "UTC",
-            description=f"user series: {len(series)} hours",
+        series.attrs.update(
+            {
+                "source": "series",
+                "timezone": timezone or "UTC",
+                "description": f"user series: {len(series)} hours",
+            }
         )
+        return series
     if (
         isinstance(source, str)
         and source.lower().startswith("opsd")
