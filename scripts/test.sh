@@ -11,5 +11,5 @@ if [ $# -eq 0 ] && [ "${SECUAH_DL_SKIP_JAX:-0}" != "1" ]; then
         tests/test_runtime.py tests/test_training.py tests/test_toy2d.py \
         tests/test_fundamentals.py tests/test_demand.py tests/test_smiles.py \
         tests/test_smiles_learning.py tests/test_autoencoders.py tests/test_transfer.py \
-        tests/test_backends.py
+        tests/test_backends.py tests/test_notebooks.py
 fi

@@ -146,6 +146,51 @@ def test_workbook_installs_and_has_quick_switch(path):
     )
 
 
+def _first_cell_effects(path, present):
+    """Runs a workbook's install cell with only `present` modules importable.
+
+    Returns `(pip_commands, KERAS_BACKEND)`: what it would install, and the
+    backend it leaves set. Nothing is installed: `subprocess.run` is faked.
+    """
+    import importlib.util
+    import subprocess
+    from unittest import mock
+
+    source = _code_cells(_read(path))[0].source
+    commands = []
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+
+    def find_spec(name, *args, **kwargs):
+        return object() if name in present else None
+
+    with (
+        mock.patch.object(importlib.util, "find_spec", find_spec),
+        mock.patch.object(
+            subprocess, "run", lambda command, **kw: commands.append(command)
+        ),
+        mock.patch.dict(os.environ, env, clear=True),
+    ):
+        exec(compile(source, path.name, "exec"), {})
+        backend = os.environ.get("KERAS_BACKEND")
+    return [command[command.index("install") + 1 :] for command in commands], backend
+
+
+@pytest.mark.parametrize("path", _params())
+def test_install_cell_on_colab_gpu_and_on_a_jax_only_tpu_runtime(path):
+    # Colab with TensorFlow (CPU/GPU runtimes): installs secuah_dl first (the
+    # SMILES workbook also RDKit), no TensorFlow, and leaves the backend alone.
+    installs, backend = _first_cell_effects(path, {"tensorflow", "jax"})
+    assert "secuah_dl" in installs[0][-1] and backend is None
+    assert not any("tensorflow-cpu" in command for command in installs)
+    # A TPU runtime ships JAX but no TensorFlow: a CPU TensorFlow for tf.data,
+    # and Keras on JAX.
+    installs, backend = _first_cell_effects(path, {"jax"})
+    assert ["-q", "tensorflow-cpu"] in installs and backend == "jax"
+    # Re-running the cell once everything is there installs nothing.
+    installs, backend = _first_cell_effects(path, {"secuah_dl", "tensorflow", "rdkit"})
+    assert installs == [] and backend is None
+
+
 @pytest.mark.parametrize("path", _params())
 def test_workbook_runs_in_quick_mode(path, tmp_path):
     notebook = execute_notebook(path, tmp_path)
@@ -153,4 +198,16 @@ def test_workbook_runs_in_quick_mode(path, tmp_path):
         f"{path.name} ran but displayed no figure (image/png output). Package figures "
         "are built without pyplot: run `%matplotlib inline` first and leave the figure "
         "as the last expression of a cell."
+    )
+    # The kernel runs on the backend of this test run (the second run of
+    # scripts/test.sh sets KERAS_BACKEND=jax): every workbook prints describe().
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    printed = "".join(
+        output.get("text", "")
+        for cell in _code_cells(notebook)
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "stream"
+    )
+    assert f"backend {backend}" in printed, (
+        f"{path.name}: expected describe() to report backend {backend!r}"
     )
