@@ -11,6 +11,8 @@ from sklearn import metrics as sk_metrics
 from secuah_dl._compat import require
 
 __all__ = [
+    "roc_points",
+    "operating_point",
     "classification_metrics",
     "sensitivity_specificity",
     "DESCRIPTORS",
@@ -172,6 +174,70 @@ DESCRIPTORS = (
     "QED",
 )
 """Physico-chemical descriptors compared between generated and training sets."""
+
+
+def roc_points(y_true, scores, *, positive=1):
+    """ROC curve of one class against the rest.
+
+    Args:
+        y_true: array `(n,)` of class indices.
+        scores: array `(n,)`. Score (probability) of the positive class.
+        positive: int. The positive class. Defaults to `1`.
+
+    Returns:
+        dict with `fpr`, `tpr`, `thresholds` (arrays) and `auc` (float or
+        None when only one class is present).
+    """
+    target = (np.asarray(y_true).reshape(-1) == positive).astype(int)
+    scores = np.asarray(scores, dtype=float).reshape(-1)
+    fpr, tpr, thresholds = sk_metrics.roc_curve(target, scores)
+    auc = float(sk_metrics.auc(fpr, tpr)) if 0 < target.sum() < len(target) else None
+    return {"fpr": fpr, "tpr": tpr, "thresholds": thresholds, "auc": auc}
+
+
+def operating_point(y_true, scores, *, threshold=None, sensitivity=None, positive=1):
+    """Sensitivity and specificity at one threshold (one point of the ROC curve).
+
+    Give `threshold` to read the point there, or `sensitivity` to find the
+    highest threshold reaching at least that sensitivity (e.g. 0.95, the
+    "95%" of a press release) and read the specificity paid for it.
+
+    Args:
+        y_true: array `(n,)` of class indices.
+        scores: array `(n,)`. Score of the positive class.
+        threshold: float or None. Decide "positive" when score >= threshold.
+        sensitivity: float or None. Target sensitivity in (0, 1].
+        positive: int. The positive class. Defaults to `1`.
+
+    Returns:
+        dict with `threshold`, `sensitivity` and `specificity`.
+
+    Raises:
+        ValueError: unless exactly one of `threshold` and `sensitivity` is
+            given, or when a class is missing.
+    """
+    if (threshold is None) == (sensitivity is None):
+        raise ValueError(
+            "Give exactly one of `threshold` and `sensitivity`. "
+            f"Received: threshold={threshold!r}, sensitivity={sensitivity!r}"
+        )
+    target = np.asarray(y_true).reshape(-1) == positive
+    scores = np.asarray(scores, dtype=float).reshape(-1)
+    if target.all() or not target.any():
+        raise ValueError(
+            "Both positive and negative examples are needed. "
+            f"Received: {int(target.sum())} positives out of {len(target)}"
+        )
+    if sensitivity is not None:
+        candidates = np.sort(scores[target])[::-1]
+        needed = int(np.ceil(sensitivity * target.sum()))
+        threshold = float(candidates[max(needed, 1) - 1])
+    predicted = scores >= threshold
+    return {
+        "threshold": float(threshold),
+        "sensitivity": float((predicted & target).sum() / target.sum()),
+        "specificity": float((~predicted & ~target).sum() / (~target).sum()),
+    }
 
 
 def _chem():

@@ -13,6 +13,7 @@ import pathlib
 import numpy as np
 from matplotlib.figure import Figure
 
+from secuah_dl import metrics as metrics_lib
 from secuah_dl.metrics import DESCRIPTORS, _chem, descriptor_table
 
 __all__ = [
@@ -23,6 +24,11 @@ __all__ = [
     "validity_curve",
     "descriptor_histograms",
     "molecule_grid",
+    "roc_curves",
+    "image_grid",
+    "misclassified_grid",
+    "overlay_heatmap",
+    "grad_cam_grid",
 ]
 
 
@@ -396,4 +402,185 @@ def molecule_grid(
     ax = figure.add_axes([0, 0, 1, 1])
     ax.imshow(pixels)
     ax.axis("off")
+    return figure
+
+
+def overlay_heatmap(image, heatmap, *, alpha=0.4, colormap="jet"):
+    """Blends a [0, 1] heat map over an image (uint8 RGB out).
+
+    Args:
+        image: array `(h, w)` or `(h, w, 3)`, pixels in [0, 255].
+        heatmap: array `(h, w)` in [0, 1].
+        alpha: float. Opacity of the heat map. Defaults to `0.4`.
+        colormap: str. Matplotlib colormap. Defaults to `"jet"`.
+
+    Returns:
+        uint8 array `(h, w, 3)`.
+    """
+    from matplotlib import colormaps
+
+    image = np.asarray(image, dtype="float32")
+    if image.ndim == 2:
+        image = np.repeat(image[..., None], 3, axis=-1)
+    colours = colormaps[colormap](np.clip(np.asarray(heatmap), 0, 1))[..., :3] * 255
+    return np.clip((1 - alpha) * image + alpha * colours, 0, 255).astype("uint8")
+
+
+def image_grid(images, labels=None, *, class_names=None, columns=8, title=None):
+    """A grid of images with their class names (a data set tour).
+
+    Args:
+        images: array `(n, h, w)` or `(n, h, w, 3)`, pixels in [0, 255].
+        labels: array `(n,)` of class indices or None.
+        class_names: list of str or None.
+        columns: int. Images per row. Defaults to `8`.
+        title: str or None. Figure title.
+
+    Returns:
+        `matplotlib.figure.Figure`.
+    """
+    images = np.asarray(images)
+    n = len(images)
+    columns = max(1, min(columns, n))
+    rows = int(np.ceil(n / columns))
+    figure = Figure(figsize=(1.6 * columns, 1.75 * rows + 0.4), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False)
+    for index, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if index >= n:
+            continue
+        ax.imshow(
+            images[index].astype("uint8"),
+            cmap="gray" if images[index].ndim == 2 else None,
+        )
+        if labels is not None:
+            label = int(labels[index])
+            ax.set_title(class_names[label] if class_names else str(label), fontsize=8)
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
+def roc_curves(y_true, y_prob, *, class_names=None, operating_points=None, title=None):
+    """One-vs-rest ROC curves with their AUC (binary: the positive class only).
+
+    Args:
+        y_true: array `(n,)` of class indices.
+        y_prob: array `(n, num_classes)` of probabilities.
+        class_names: list of str or None.
+        operating_points: list of dict or None. Points to mark, each with
+            `sensitivity`, `specificity` and optionally `label`.
+        title: str or None. Figure title.
+
+    Returns:
+        `matplotlib.figure.Figure`.
+    """
+    y_prob = np.asarray(y_prob, dtype=float)
+    num_classes = y_prob.shape[1]
+    class_names = class_names or [str(i) for i in range(num_classes)]
+    figure = Figure(figsize=(5.0, 4.6), layout="constrained")
+    ax = figure.subplots()
+    shown = [1] if num_classes == 2 else range(num_classes)
+    for k in shown:
+        curve = metrics_lib.roc_points(y_true, y_prob[:, k], positive=k)
+        auc = "—" if curve["auc"] is None else f"{curve['auc']:.3f}"
+        ax.plot(curve["fpr"], curve["tpr"], label=f"{class_names[k]} (AUC {auc})")
+    for point in operating_points or []:
+        ax.plot(
+            1 - point["specificity"],
+            point["sensitivity"],
+            "o",
+            ms=8,
+            label=point.get("label", "punto de trabajo"),
+        )
+    ax.plot([0, 1], [0, 1], "--", color="grey", lw=1, label="azar")
+    ax.set_xlabel("1 - especificidad (falsos positivos)")
+    ax.set_ylabel("sensibilidad (verdaderos positivos)")
+    ax.set_xlim(-0.01, 1.01)
+    ax.set_ylim(-0.01, 1.01)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize="small")
+    if title:
+        ax.set_title(title)
+    return figure
+
+
+def misclassified_grid(
+    images, y_true, y_prob, *, class_names=None, max_images=16, title=None
+):
+    """The test images the model got wrong, most confident mistakes first.
+
+    Args:
+        images: array `(n, h, w[, 3])`, pixels in [0, 255].
+        y_true: array `(n,)` of class indices.
+        y_prob: array `(n, num_classes)` of probabilities.
+        class_names: list of str or None.
+        max_images: int. At most this many images. Defaults to `16`.
+        title: str or None. Figure title.
+
+    Returns:
+        `matplotlib.figure.Figure` (a note when nothing is misclassified).
+    """
+    y_prob = np.asarray(y_prob)
+    y_true = np.asarray(y_true).reshape(-1)
+    predicted = y_prob.argmax(axis=1)
+    wrong = np.flatnonzero(predicted != y_true)
+    wrong = wrong[np.argsort(-y_prob[wrong, predicted[wrong]])][:max_images]
+    names = class_names or [str(i) for i in range(y_prob.shape[1])]
+    if not len(wrong):
+        figure = Figure(figsize=(4, 1.2))
+        figure.text(
+            0.5, 0.5, "Ninguna imagen mal clasificada", ha="center", va="center"
+        )
+        if title:
+            figure.suptitle(title)
+        return figure
+    columns = min(4, len(wrong))
+    rows = int(np.ceil(len(wrong) / columns))
+    figure = Figure(figsize=(2.3 * columns, 2.5 * rows + 0.4), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False)
+    for ax, index in zip(
+        axes.flat, list(wrong) + [None] * (rows * columns - len(wrong))
+    ):
+        ax.axis("off")
+        if index is None:
+            continue
+        ax.imshow(np.asarray(images[index]).astype("uint8"))
+        ax.set_title(
+            f"real: {names[y_true[index]]}\npred: {names[predicted[index]]} "
+            f"({y_prob[index, predicted[index]]:.2f})",
+            fontsize=8,
+        )
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
+def grad_cam_grid(images, heatmaps, *, titles=None, alpha=0.4, title=None):
+    """Images with their Grad-CAM heat maps overlaid.
+
+    Args:
+        images: array `(n, h, w[, 3])`, pixels in [0, 255].
+        heatmaps: array `(n, h, w)` in [0, 1] (from `grad_cam`).
+        titles: list of str or None. One caption per image.
+        alpha: float. Opacity of the heat map. Defaults to `0.4`.
+        title: str or None. Figure title.
+
+    Returns:
+        `matplotlib.figure.Figure`.
+    """
+    n = len(images)
+    columns = min(4, n)
+    rows = int(np.ceil(n / columns))
+    figure = Figure(figsize=(2.4 * columns, 2.6 * rows + 0.4), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False)
+    for index, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if index >= n:
+            continue
+        ax.imshow(overlay_heatmap(images[index], heatmaps[index], alpha=alpha))
+        if titles:
+            ax.set_title(titles[index], fontsize=8)
+    if title:
+        figure.suptitle(title)
     return figure

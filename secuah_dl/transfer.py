@@ -46,7 +46,6 @@ import weakref
 import keras
 import numpy as np
 from keras import layers, ops
-from matplotlib.figure import Figure
 
 from secuah_dl import datasets, metrics, plots, results, runtime, training
 from secuah_dl._compat import require
@@ -82,13 +81,6 @@ __all__ = [
     "predict_images",
     "run",
     # Generic metrics and figures (candidates for `metrics` / `plots`).
-    "roc_points",
-    "operating_point",
-    "overlay_heatmap",
-    "image_grid",
-    "roc_curves",
-    "misclassified_grid",
-    "grad_cam_grid",
 ]
 
 _KERAS_WEIGHTS = "https://storage.googleapis.com/tensorflow/keras-applications/"
@@ -1768,7 +1760,7 @@ def predict_images(model_path, image_paths, *, out_dir=None, alpha=0.4):
         if out_dir is not None:
             from PIL import Image
 
-            overlay = overlay_heatmap(image, heatmaps[0], alpha=alpha)
+            overlay = plots.overlay_heatmap(image, heatmaps[0], alpha=alpha)
             written = out_dir / f"{pathlib.Path(path).stem}_gradcam.png"
             Image.fromarray(np.concatenate([image, overlay], axis=1)).save(written)
         predictions.append(
@@ -1939,17 +1931,17 @@ def run(
             class_names=names,
             title=f"Matriz de confusión (test){suffix}",
         ),
-        "roc": roc_curves(
+        "roc": plots.roc_curves(
             labels, probabilities, class_names=names, title=f"Curvas ROC (test){suffix}"
         ),
-        "misclassified": misclassified_grid(
+        "misclassified": plots.misclassified_grid(
             images,
             labels,
             probabilities,
             class_names=names,
             title=f"Imágenes mal clasificadas{suffix}",
         ),
-        "grad_cam": grad_cam_grid(
+        "grad_cam": plots.grad_cam_grid(
             images[shown],
             heatmaps,
             titles=[
@@ -2000,256 +1992,3 @@ def run(
     )
     result.write_metrics()
     return result
-
-
-# --------------------------------------------------------------------------
-# Generic metrics and figures. Candidates for `secuah_dl.metrics` (roc_points,
-# operating_point) and `secuah_dl.plots` (the rest); kept here until moved.
-# --------------------------------------------------------------------------
-
-
-def roc_points(y_true, scores, *, positive=1):
-    """ROC curve of one class against the rest.
-
-    Args:
-        y_true: array `(n,)` of class indices.
-        scores: array `(n,)`. Score (probability) of the positive class.
-        positive: int. The positive class. Defaults to `1`.
-
-    Returns:
-        dict with `fpr`, `tpr`, `thresholds` (arrays) and `auc` (float or
-        None when only one class is present).
-    """
-    from sklearn import metrics as sk_metrics
-
-    target = (np.asarray(y_true).reshape(-1) == positive).astype(int)
-    scores = np.asarray(scores, dtype=float).reshape(-1)
-    fpr, tpr, thresholds = sk_metrics.roc_curve(target, scores)
-    auc = float(sk_metrics.auc(fpr, tpr)) if 0 < target.sum() < len(target) else None
-    return {"fpr": fpr, "tpr": tpr, "thresholds": thresholds, "auc": auc}
-
-
-def operating_point(y_true, scores, *, threshold=None, sensitivity=None, positive=1):
-    """Sensitivity and specificity at one threshold (one point of the ROC curve).
-
-    Give `threshold` to read the point there, or `sensitivity` to find the
-    highest threshold reaching at least that sensitivity (e.g. 0.95, the
-    "95%" of a press release) and read the specificity paid for it.
-
-    Args:
-        y_true: array `(n,)` of class indices.
-        scores: array `(n,)`. Score of the positive class.
-        threshold: float or None. Decide "positive" when score >= threshold.
-        sensitivity: float or None. Target sensitivity in (0, 1].
-        positive: int. The positive class. Defaults to `1`.
-
-    Returns:
-        dict with `threshold`, `sensitivity` and `specificity`.
-
-    Raises:
-        ValueError: unless exactly one of `threshold` and `sensitivity` is
-            given, or when a class is missing.
-    """
-    if (threshold is None) == (sensitivity is None):
-        raise ValueError(
-            "Give exactly one of `threshold` and `sensitivity`. "
-            f"Received: threshold={threshold!r}, sensitivity={sensitivity!r}"
-        )
-    target = np.asarray(y_true).reshape(-1) == positive
-    scores = np.asarray(scores, dtype=float).reshape(-1)
-    if target.all() or not target.any():
-        raise ValueError(
-            "Both positive and negative examples are needed. "
-            f"Received: {int(target.sum())} positives out of {len(target)}"
-        )
-    if sensitivity is not None:
-        candidates = np.sort(scores[target])[::-1]
-        needed = int(np.ceil(sensitivity * target.sum()))
-        threshold = float(candidates[max(needed, 1) - 1])
-    predicted = scores >= threshold
-    return {
-        "threshold": float(threshold),
-        "sensitivity": float((predicted & target).sum() / target.sum()),
-        "specificity": float((~predicted & ~target).sum() / (~target).sum()),
-    }
-
-
-def overlay_heatmap(image, heatmap, *, alpha=0.4, colormap="jet"):
-    """Blends a [0, 1] heat map over an image (uint8 RGB out).
-
-    Args:
-        image: array `(h, w)` or `(h, w, 3)`, pixels in [0, 255].
-        heatmap: array `(h, w)` in [0, 1].
-        alpha: float. Opacity of the heat map. Defaults to `0.4`.
-        colormap: str. Matplotlib colormap. Defaults to `"jet"`.
-
-    Returns:
-        uint8 array `(h, w, 3)`.
-    """
-    from matplotlib import colormaps
-
-    image = np.asarray(image, dtype="float32")
-    if image.ndim == 2:
-        image = np.repeat(image[..., None], 3, axis=-1)
-    colours = colormaps[colormap](np.clip(np.asarray(heatmap), 0, 1))[..., :3] * 255
-    return np.clip((1 - alpha) * image + alpha * colours, 0, 255).astype("uint8")
-
-
-def image_grid(images, labels=None, *, class_names=None, columns=8, title=None):
-    """A grid of images with their class names (a data set tour).
-
-    Args:
-        images: array `(n, h, w)` or `(n, h, w, 3)`, pixels in [0, 255].
-        labels: array `(n,)` of class indices or None.
-        class_names: list of str or None.
-        columns: int. Images per row. Defaults to `8`.
-        title: str or None. Figure title.
-
-    Returns:
-        `matplotlib.figure.Figure`.
-    """
-    images = np.asarray(images)
-    n = len(images)
-    columns = max(1, min(columns, n))
-    rows = int(np.ceil(n / columns))
-    figure = Figure(figsize=(1.6 * columns, 1.75 * rows + 0.4), layout="constrained")
-    axes = figure.subplots(rows, columns, squeeze=False)
-    for index, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if index >= n:
-            continue
-        ax.imshow(
-            images[index].astype("uint8"),
-            cmap="gray" if images[index].ndim == 2 else None,
-        )
-        if labels is not None:
-            label = int(labels[index])
-            ax.set_title(class_names[label] if class_names else str(label), fontsize=8)
-    if title:
-        figure.suptitle(title)
-    return figure
-
-
-def roc_curves(y_true, y_prob, *, class_names=None, operating_points=None, title=None):
-    """One-vs-rest ROC curves with their AUC (binary: the positive class only).
-
-    Args:
-        y_true: array `(n,)` of class indices.
-        y_prob: array `(n, num_classes)` of probabilities.
-        class_names: list of str or None.
-        operating_points: list of dict or None. Points to mark, each with
-            `sensitivity`, `specificity` and optionally `label`.
-        title: str or None. Figure title.
-
-    Returns:
-        `matplotlib.figure.Figure`.
-    """
-    y_prob = np.asarray(y_prob, dtype=float)
-    num_classes = y_prob.shape[1]
-    class_names = class_names or [str(i) for i in range(num_classes)]
-    figure = Figure(figsize=(5.0, 4.6), layout="constrained")
-    ax = figure.subplots()
-    shown = [1] if num_classes == 2 else range(num_classes)
-    for k in shown:
-        curve = roc_points(y_true, y_prob[:, k], positive=k)
-        auc = "—" if curve["auc"] is None else f"{curve['auc']:.3f}"
-        ax.plot(curve["fpr"], curve["tpr"], label=f"{class_names[k]} (AUC {auc})")
-    for point in operating_points or []:
-        ax.plot(
-            1 - point["specificity"],
-            point["sensitivity"],
-            "o",
-            ms=8,
-            label=point.get("label", "punto de trabajo"),
-        )
-    ax.plot([0, 1], [0, 1], "--", color="grey", lw=1, label="azar")
-    ax.set_xlabel("1 - especificidad (falsos positivos)")
-    ax.set_ylabel("sensibilidad (verdaderos positivos)")
-    ax.set_xlim(-0.01, 1.01)
-    ax.set_ylim(-0.01, 1.01)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize="small")
-    if title:
-        ax.set_title(title)
-    return figure
-
-
-def misclassified_grid(
-    images, y_true, y_prob, *, class_names=None, max_images=16, title=None
-):
-    """The test images the model got wrong, most confident mistakes first.
-
-    Args:
-        images: array `(n, h, w[, 3])`, pixels in [0, 255].
-        y_true: array `(n,)` of class indices.
-        y_prob: array `(n, num_classes)` of probabilities.
-        class_names: list of str or None.
-        max_images: int. At most this many images. Defaults to `16`.
-        title: str or None. Figure title.
-
-    Returns:
-        `matplotlib.figure.Figure` (a note when nothing is misclassified).
-    """
-    y_prob = np.asarray(y_prob)
-    y_true = np.asarray(y_true).reshape(-1)
-    predicted = y_prob.argmax(axis=1)
-    wrong = np.flatnonzero(predicted != y_true)
-    wrong = wrong[np.argsort(-y_prob[wrong, predicted[wrong]])][:max_images]
-    names = class_names or [str(i) for i in range(y_prob.shape[1])]
-    if not len(wrong):
-        figure = Figure(figsize=(4, 1.2))
-        figure.text(
-            0.5, 0.5, "Ninguna imagen mal clasificada", ha="center", va="center"
-        )
-        if title:
-            figure.suptitle(title)
-        return figure
-    columns = min(4, len(wrong))
-    rows = int(np.ceil(len(wrong) / columns))
-    figure = Figure(figsize=(2.3 * columns, 2.5 * rows + 0.4), layout="constrained")
-    axes = figure.subplots(rows, columns, squeeze=False)
-    for ax, index in zip(
-        axes.flat, list(wrong) + [None] * (rows * columns - len(wrong))
-    ):
-        ax.axis("off")
-        if index is None:
-            continue
-        ax.imshow(np.asarray(images[index]).astype("uint8"))
-        ax.set_title(
-            f"real: {names[y_true[index]]}\npred: {names[predicted[index]]} "
-            f"({y_prob[index, predicted[index]]:.2f})",
-            fontsize=8,
-        )
-    if title:
-        figure.suptitle(title)
-    return figure
-
-
-def grad_cam_grid(images, heatmaps, *, titles=None, alpha=0.4, title=None):
-    """Images with their Grad-CAM heat maps overlaid.
-
-    Args:
-        images: array `(n, h, w[, 3])`, pixels in [0, 255].
-        heatmaps: array `(n, h, w)` in [0, 1] (from `grad_cam`).
-        titles: list of str or None. One caption per image.
-        alpha: float. Opacity of the heat map. Defaults to `0.4`.
-        title: str or None. Figure title.
-
-    Returns:
-        `matplotlib.figure.Figure`.
-    """
-    n = len(images)
-    columns = min(4, n)
-    rows = int(np.ceil(n / columns))
-    figure = Figure(figsize=(2.4 * columns, 2.6 * rows + 0.4), layout="constrained")
-    axes = figure.subplots(rows, columns, squeeze=False)
-    for index, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if index >= n:
-            continue
-        ax.imshow(overlay_heatmap(images[index], heatmaps[index], alpha=alpha))
-        if titles:
-            ax.set_title(titles[index], fontsize=8)
-    if title:
-        figure.suptitle(title)
-    return figure

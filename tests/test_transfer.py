@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from secuah_dl import datasets, transfer
+from secuah_dl import datasets, metrics, plots, transfer
 
 # ---------------------------------------------------------------- helpers
 
@@ -386,20 +386,20 @@ def test_operating_point_and_figures():
     rng = np.random.default_rng(0)
     y_true = np.repeat([0, 1], 50)
     scores = np.clip(rng.normal(0.35 + 0.3 * y_true, 0.15), 0, 1)
-    point = transfer.operating_point(y_true, scores, sensitivity=0.95)
+    point = metrics.operating_point(y_true, scores, sensitivity=0.95)
     assert point["sensitivity"] >= 0.95 and 0 <= point["specificity"] < 1
-    assert transfer.roc_points(y_true, scores)["auc"] > 0.8
+    assert metrics.roc_points(y_true, scores)["auc"] > 0.8
     probabilities = np.stack([1 - scores, scores], axis=1)
     images = rng.integers(0, 255, (100, 16, 16, 3), dtype=np.uint8)
     for figure in (
-        transfer.roc_curves(y_true, probabilities, operating_points=[point]),
-        transfer.misclassified_grid(images, y_true, probabilities, max_images=4),
-        transfer.grad_cam_grid(images[:3], rng.uniform(0, 1, (3, 16, 16))),
-        transfer.image_grid(images[:4], y_true[:4], class_names=["a", "b"]),
+        plots.roc_curves(y_true, probabilities, operating_points=[point]),
+        plots.misclassified_grid(images, y_true, probabilities, max_images=4),
+        plots.grad_cam_grid(images[:3], rng.uniform(0, 1, (3, 16, 16))),
+        plots.image_grid(images[:4], y_true[:4], class_names=["a", "b"]),
     ):
         assert figure.axes
     with pytest.raises(ValueError, match="exactly one"):
-        transfer.operating_point(y_true, scores)
+        metrics.operating_point(y_true, scores)
 
 
 def test_run_quick(tmp_path):
