@@ -440,25 +440,15 @@ def image_grid(images, labels=None, *, class_names=None, columns=8, title=None):
         `matplotlib.figure.Figure`.
     """
     images = np.asarray(images)
-    n = len(images)
-    columns = max(1, min(columns, n))
-    rows = int(np.ceil(n / columns))
-    figure = Figure(figsize=(1.6 * columns, 1.75 * rows + 0.4), layout="constrained")
-    axes = figure.subplots(rows, columns, squeeze=False)
-    for index, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if index >= n:
-            continue
-        ax.imshow(
-            images[index].astype("uint8"),
-            cmap="gray" if images[index].ndim == 2 else None,
-        )
-        if labels is not None:
-            label = int(labels[index])
-            ax.set_title(class_names[label] if class_names else str(label), fontsize=8)
-    if title:
-        figure.suptitle(title)
-    return figure
+    captions = None
+    if labels is not None:
+        captions = [
+            class_names[int(label)] if class_names else str(int(label))
+            for label in labels
+        ]
+    return _picture_grid(
+        images, captions, columns=columns, cell=(1.6, 1.75), title=title
+    )
 
 
 def roc_curves(y_true, y_prob, *, class_names=None, operating_points=None, title=None):
@@ -535,25 +525,18 @@ def misclassified_grid(
         if title:
             figure.suptitle(title)
         return figure
-    columns = min(4, len(wrong))
-    rows = int(np.ceil(len(wrong) / columns))
-    figure = Figure(figsize=(2.3 * columns, 2.5 * rows + 0.4), layout="constrained")
-    axes = figure.subplots(rows, columns, squeeze=False)
-    for ax, index in zip(
-        axes.flat, list(wrong) + [None] * (rows * columns - len(wrong))
-    ):
-        ax.axis("off")
-        if index is None:
-            continue
-        ax.imshow(np.asarray(images[index]).astype("uint8"))
-        ax.set_title(
-            f"real: {names[y_true[index]]}\npred: {names[predicted[index]]} "
-            f"({y_prob[index, predicted[index]]:.2f})",
-            fontsize=8,
-        )
-    if title:
-        figure.suptitle(title)
-    return figure
+    captions = [
+        f"real: {names[y_true[index]]}\npred: {names[predicted[index]]} "
+        f"({y_prob[index, predicted[index]]:.2f})"
+        for index in wrong
+    ]
+    return _picture_grid(
+        [images[index] for index in wrong],
+        captions,
+        columns=4,
+        cell=(2.3, 2.5),
+        title=title,
+    )
 
 
 def grad_cam_grid(images, heatmaps, *, titles=None, alpha=0.4, title=None):
@@ -569,18 +552,30 @@ def grad_cam_grid(images, heatmaps, *, titles=None, alpha=0.4, title=None):
     Returns:
         `matplotlib.figure.Figure`.
     """
-    n = len(images)
-    columns = min(4, n)
+    overlays = [
+        overlay_heatmap(image, heatmap, alpha=alpha)
+        for image, heatmap in zip(images, heatmaps)
+    ]
+    return _picture_grid(overlays, titles, columns=4, cell=(2.4, 2.6), title=title)
+
+
+def _picture_grid(pictures, captions, *, columns, cell, title=None):
+    """Images (uint8, grey or RGB) in a grid, each with an optional caption."""
+    n = len(pictures)
+    columns = max(1, min(columns, n))
     rows = int(np.ceil(n / columns))
-    figure = Figure(figsize=(2.4 * columns, 2.6 * rows + 0.4), layout="constrained")
+    figure = Figure(
+        figsize=(cell[0] * columns, cell[1] * rows + 0.4), layout="constrained"
+    )
     axes = figure.subplots(rows, columns, squeeze=False)
     for index, ax in enumerate(axes.flat):
         ax.axis("off")
         if index >= n:
             continue
-        ax.imshow(overlay_heatmap(images[index], heatmaps[index], alpha=alpha))
-        if titles:
-            ax.set_title(titles[index], fontsize=8)
+        picture = np.asarray(pictures[index])
+        ax.imshow(picture.astype("uint8"), cmap="gray" if picture.ndim == 2 else None)
+        if captions:
+            ax.set_title(captions[index], fontsize=8)
     if title:
         figure.suptitle(title)
     return figure

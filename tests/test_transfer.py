@@ -64,18 +64,24 @@ def _expected_params(base, num_layers=None):
 
 
 def test_synthetic_images_are_labelled_and_distinct():
-    images, labels, names = transfer.make_synthetic_images("chest", images_per_class=5, image_size=32)
+    images, labels, names = transfer.make_synthetic_images(
+        "chest", images_per_class=5, image_size=32
+    )
     assert images.shape == (20, 32, 32) and images.dtype == np.uint8
     assert np.bincount(labels).tolist() == [5, 5, 5, 5]
     assert names == transfer.CHEST_CLASSES
-    skin, skin_labels, skin_names = transfer.make_synthetic_images("skin", images_per_class=3, image_size=32)
+    skin, skin_labels, skin_names = transfer.make_synthetic_images(
+        "skin", images_per_class=3, image_size=32
+    )
     assert skin.shape == (6, 32, 32, 3) and skin_names == ("benigna", "maligna")
     with pytest.raises(ValueError, match="kind"):
         transfer.make_synthetic_images("brain")
 
 
 def test_load_data_synthetic_pipeline():
-    train_ds, val_ds, test_ds, info = transfer.load_data(quick=True, image_size=32, batch_size=8)
+    train_ds, val_ds, test_ds, info = transfer.load_data(
+        quick=True, image_size=32, batch_size=8
+    )
     images, labels = next(iter(train_ds))
     assert images.shape == (8, 32, 32, 3) and images.dtype == "float32"
     assert labels.shape == (8, 4)
@@ -83,17 +89,25 @@ def test_load_data_synthetic_pipeline():
     assert info["synthetic"] and info["description"].startswith("synthetic")
     assert "SYNTHETIC" in info["description"]
     counts = info["counts"]
-    assert [sum(c) for c in (counts["train"], counts["val"], counts["test"])] == [112, 24, 24]
+    assert [sum(c) for c in (counts["train"], counts["val"], counts["test"])] == [
+        112,
+        24,
+        24,
+    ]
     assert all(c == 6 for c in counts["test"])  # stratified
     assert set(info["class_weight"]) == {0, 1, 2, 3}
 
 
 def test_stratified_split_and_class_weights():
     labels = _numpy([0] * 80 + [1] * 20)
-    train, val, test = transfer.stratified_split(labels, val_fraction=0.1, test_fraction=0.2, seed=1)
+    train, val, test = transfer.stratified_split(
+        labels, val_fraction=0.1, test_fraction=0.2, seed=1
+    )
     assert len(set(train) | set(val) | set(test)) == 100
     assert np.bincount(labels[test]).tolist() == [16, 4]
-    again = transfer.stratified_split(labels, val_fraction=0.1, test_fraction=0.2, seed=1)
+    again = transfer.stratified_split(
+        labels, val_fraction=0.1, test_fraction=0.2, seed=1
+    )
     assert all(np.array_equal(a, b) for a, b in zip((train, val, test), again))
     weights = transfer.class_weights(labels)
     assert weights[1] == pytest.approx(2.5) and weights[0] == pytest.approx(0.625)
@@ -105,9 +119,13 @@ def test_folder_skips_corrupt_files_before_training(tmp_path):
     root = _write_folder(tmp_path / "rx", {"COVID": 4, "Normal": 4}, size=40)
     (root / "COVID" / "notes.txt").write_text("not an image")
     (root / "Normal" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
-    Image.fromarray(np.full((40, 40, 3), 200, np.uint8)).save(root / "Normal" / "rgb.jpg")
+    Image.fromarray(np.full((40, 40, 3), 200, np.uint8)).save(
+        root / "Normal" / "rgb.jpg"
+    )
     (root / "COVID" / "masks").mkdir()
-    Image.fromarray(np.zeros((40, 40), np.uint8)).save(root / "COVID" / "masks" / "m.png")
+    Image.fromarray(np.zeros((40, 40), np.uint8)).save(
+        root / "COVID" / "masks" / "m.png"
+    )
     train_ds, val_ds, test_ds, info = transfer.load_data(
         root, image_size=32, batch_size=4, val_fraction=0.25, test_fraction=0.25
     )
@@ -143,12 +161,16 @@ def test_medmnist_npz_and_mednist_layout(tmp_path):
         arrays[f"{split}_labels"] = (np.arange(n) % 2).reshape(-1, 1)
     path = tmp_path / "pneumoniamnist.npz"
     np.savez(path, **arrays)
-    train_ds, val_ds, test_ds, info = transfer.load_data(path, image_size=32, batch_size=4)
+    train_ds, val_ds, test_ds, info = transfer.load_data(
+        path, image_size=32, batch_size=4
+    )
     assert info["class_names"] == ["normal", "neumonía"]
     assert info["counts"]["train"] == [6, 6] and info["counts"]["test"] == [2, 2]
     images, _ = next(iter(test_ds))
     assert images.shape == (4, 32, 32, 3)
-    np.testing.assert_array_equal(images[..., 0], images[..., 2])  # gray -> 3 equal channels
+    np.testing.assert_array_equal(
+        images[..., 0], images[..., 2]
+    )  # gray -> 3 equal channels
     # MedNIST: <folder>/MedNIST/<class>/*.jpeg is entered automatically.
     nested = tmp_path / "mednist" / "MedNIST"
     _write_folder(nested, {"CXR": 2, "Hand": 2})
@@ -169,8 +191,12 @@ def test_medmnist_npz_and_mednist_layout(tmp_path):
 )
 def test_preprocessing_layer_is_the_backbones_own(backbone, function):
     pixels = np.random.default_rng(0).uniform(0, 255, (2, 8, 8, 3)).astype("float32")
-    layer = transfer.BackbonePreprocessing(transfer.BACKBONES[backbone]["preprocessing"])
-    np.testing.assert_allclose(np.asarray(layer(pixels)), function(pixels.copy()), atol=1e-4)
+    layer = transfer.BackbonePreprocessing(
+        transfer.BACKBONES[backbone]["preprocessing"]
+    )
+    np.testing.assert_allclose(
+        np.asarray(layer(pixels)), function(pixels.copy()), atol=1e-4
+    )
 
 
 @pytest.mark.parametrize("backbone", ["vgg16", "resnet50", "mobilenetv2"])
@@ -200,7 +226,9 @@ def test_build_model_rejects_bad_arguments():
     with pytest.raises(ValueError, match="image_size.*32"):
         transfer.build_model(2, backbone="vgg16", image_size=24, weights=None)
     with pytest.raises(ValueError, match="no such file"):
-        transfer.build_model(2, backbone="vgg16", image_size=32, weights="/nonexistent/w.h5")
+        transfer.build_model(
+            2, backbone="vgg16", image_size=32, weights="/nonexistent/w.h5"
+        )
 
 
 def test_strategy_1_keeps_base_bit_identical_strategy_2_keeps_bn_stats():
@@ -213,20 +241,27 @@ def test_strategy_1_keeps_base_bit_identical_strategy_2_keeps_bn_stats():
     head_before = _numpy(model.get_layer("probabilities").kernel)
     model.fit(images, labels, epochs=2, batch_size=4, verbose=0)
     assert all(np.array_equal(b, _numpy(a)) for b, a in zip(before, base.weights))
-    assert not np.array_equal(head_before, _numpy(model.get_layer("probabilities").kernel))
+    assert not np.array_equal(
+        head_before, _numpy(model.get_layer("probabilities").kernel)
+    )
 
     transfer.fine_tune(model, learning_rate=1e-3)
     model.run_eagerly = True
     stats = _bn_stats(base)
     kernels = [_numpy(w) for w in base.trainable_weights]
     model.fit(images, labels, epochs=1, batch_size=4, verbose=0)
-    assert any(not np.array_equal(b, _numpy(a)) for b, a in zip(kernels, base.trainable_weights))
+    assert any(
+        not np.array_equal(b, _numpy(a))
+        for b, a in zip(kernels, base.trainable_weights)
+    )
     assert all(np.array_equal(b, a) for b, a in zip(stats, _bn_stats(base)))
 
 
 def test_weights_from_a_local_file_and_offline_imagenet(tmp_path, monkeypatch):
     keras.utils.set_random_seed(1)
-    source = keras.applications.VGG16(include_top=False, weights=None, input_shape=(32, 32, 3))
+    source = keras.applications.VGG16(
+        include_top=False, weights=None, input_shape=(32, 32, 3)
+    )
     path = tmp_path / "mis_pesos.weights.h5"
     source.save_weights(path)
     model = transfer.build_model(2, backbone="vgg16", image_size=32, weights=path)
@@ -234,7 +269,9 @@ def test_weights_from_a_local_file_and_offline_imagenet(tmp_path, monkeypatch):
         np.testing.assert_array_equal(_numpy(mine), _numpy(theirs))
     # Offline without the file: fails at once, naming the file and where to put it.
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
-    monkeypatch.setattr(datasets, "_probe_reason", lambda url, timeout: "offline (test)")
+    monkeypatch.setattr(
+        datasets, "_probe_reason", lambda url, timeout: "offline (test)"
+    )
     filename = transfer.BACKBONES["vgg16"]["filename"]
     with pytest.raises(datasets.OfflineError, match=filename) as error:
         transfer.load_backbone("vgg16", image_size=32, weights="imagenet")
@@ -249,7 +286,9 @@ def test_weights_from_a_local_file_and_offline_imagenet(tmp_path, monkeypatch):
 
 
 def test_cached_features_train_the_shared_head():
-    train_ds, val_ds, test_ds, info = transfer.load_data(quick=True, image_size=32, batch_size=16)
+    train_ds, val_ds, test_ds, info = transfer.load_data(
+        quick=True, image_size=32, batch_size=16
+    )
     model = transfer.build_model(4, backbone="vgg16", image_size=32, weights=None)
     base_before = [_numpy(w) for w in transfer.base_of(model).weights]
     kernel_before = _numpy(model.get_layer("probabilities").kernel)
@@ -258,9 +297,12 @@ def test_cached_features_train_the_shared_head():
     )
     assert history.extract_seconds > 0 and len(history.history["loss"]) == 30
     assert history.history["loss"][-1] < history.history["loss"][0]
-    assert not np.array_equal(kernel_before, _numpy(model.get_layer("probabilities").kernel))
+    assert not np.array_equal(
+        kernel_before, _numpy(model.get_layer("probabilities").kernel)
+    )
     assert all(
-        np.array_equal(b, _numpy(a)) for b, a in zip(base_before, transfer.base_of(model).weights)
+        np.array_equal(b, _numpy(a))
+        for b, a in zip(base_before, transfer.base_of(model).weights)
     )
     features, _ = transfer.extract_features(model, test_ds)
     head = model.get_layer("probabilities")
@@ -304,17 +346,27 @@ def _small_base(size=32):
 @pytest.fixture(scope="module")
 def patch_model():
     keras.utils.set_random_seed(0)
-    model = transfer.build_model(2, backbone=_small_base(), dropout=0.0, class_names=["oscuro", "brillante"])
+    model = transfer.build_model(
+        2, backbone=_small_base(), dropout=0.0, class_names=["oscuro", "brillante"]
+    )
     transfer.fine_tune(model, learning_rate=3e-3)
     images, labels, _ = _patch_task(256)
-    model.fit(images, keras.utils.to_categorical(labels, 2), epochs=8, batch_size=32, verbose=0)
+    model.fit(
+        images,
+        keras.utils.to_categorical(labels, 2),
+        epochs=8,
+        batch_size=32,
+        verbose=0,
+    )
     return model
 
 
 def test_grad_cam_peaks_inside_the_bright_patch(patch_model):
     images, labels, boxes = _patch_task(20, seed=5)
     bright = np.flatnonzero(labels == 1)
-    heatmaps, probabilities = transfer.grad_cam(patch_model, images[bright], class_index=1)
+    heatmaps, probabilities = transfer.grad_cam(
+        patch_model, images[bright], class_index=1
+    )
     assert heatmaps.shape == (len(bright), 32, 32)
     assert (probabilities.argmax(1) == 1).mean() >= 0.9
     inside = 0
@@ -330,7 +382,9 @@ def test_grad_cam_matches_the_autodiff_definition(patch_model):
     from secuah_dl import runtime
 
     images, _, _ = _patch_task(3, seed=7)
-    heatmaps, probabilities = transfer.grad_cam(patch_model, images, class_index=[0, 1, 1])
+    heatmaps, probabilities = transfer.grad_cam(
+        patch_model, images, class_index=[0, 1, 1]
+    )
     parts = transfer._parts(patch_model)
     x = images
     for layer in parts["before"]:
@@ -349,7 +403,9 @@ def test_grad_cam_matches_the_autodiff_definition(patch_model):
     alpha = gradients["features"].mean(axis=(1, 2))  # (n, k)
     cam = np.maximum((features * alpha[:, None, None, :]).sum(-1), 0.0)
     cam /= cam.max(axis=(1, 2), keepdims=True) + 1e-8
-    expected = _numpy(keras.ops.image.resize(cam[..., None].astype("float32"), (32, 32)))[..., 0]
+    expected = _numpy(
+        keras.ops.image.resize(cam[..., None].astype("float32"), (32, 32))
+    )[..., 0]
     np.testing.assert_allclose(heatmaps, expected, atol=1e-4)
     np.testing.assert_allclose(probabilities, _numpy(patch_model(images)), atol=1e-5)
     assert heatmaps.min() >= 0.0 and heatmaps.max() == pytest.approx(1.0, abs=0.05)
@@ -370,7 +426,10 @@ def test_predict_images_png_and_jpeg(patch_model, tmp_path):
     outcome = transfer.predict_images(
         model_path, [png, jpeg, tmp_path / "roto.png"], out_dir=tmp_path / "out"
     )
-    assert outcome["class_names"] == ["oscuro", "brillante"] and outcome["load_seconds"] > 0
+    assert (
+        outcome["class_names"] == ["oscuro", "brillante"]
+        and outcome["load_seconds"] > 0
+    )
     first, second, broken = outcome["predictions"]
     assert first["predicted"] == "brillante" and second["predicted"] == "oscuro"
     assert sum(first["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
@@ -391,13 +450,34 @@ def test_operating_point_and_figures():
     assert metrics.roc_points(y_true, scores)["auc"] > 0.8
     probabilities = np.stack([1 - scores, scores], axis=1)
     images = rng.integers(0, 255, (100, 16, 16, 3), dtype=np.uint8)
-    for figure in (
-        plots.roc_curves(y_true, probabilities, operating_points=[point]),
-        plots.misclassified_grid(images, y_true, probabilities, max_images=4),
-        plots.grad_cam_grid(images[:3], rng.uniform(0, 1, (3, 16, 16))),
-        plots.image_grid(images[:4], y_true[:4], class_names=["a", "b"]),
-    ):
-        assert figure.axes
+    roc = plots.roc_curves(y_true, probabilities, operating_points=[point])
+    legend = [text.get_text() for text in roc.axes[0].get_legend().get_texts()]
+    assert legend[0].startswith("1 (AUC 0.") and "punto de trabajo" in legend
+
+    def shown(figure):
+        """(caption, picture) of every panel that shows an image."""
+        return [
+            (ax.get_title(), ax.images[0].get_array())
+            for ax in figure.axes
+            if ax.images
+        ]
+
+    wrong = shown(plots.misclassified_grid(images, y_true, probabilities, max_images=4))
+    assert len(wrong) == 4 and all(title.startswith("real: ") for title, _ in wrong)
+    confidence = [float(title.rsplit("(", 1)[1].rstrip(")")) for title, _ in wrong]
+    assert confidence == sorted(confidence, reverse=True) and min(confidence) > 0.5
+    heat = rng.uniform(0, 1, (3, 16, 16))
+    overlays = shown(plots.grad_cam_grid(images[:3], heat, titles=["x", "y", "z"]))
+    assert [title for title, _ in overlays] == ["x", "y", "z"]
+    np.testing.assert_array_equal(
+        overlays[1][1], plots.overlay_heatmap(images[1], heat[1])
+    )
+    tour = shown(
+        plots.image_grid(
+            images[:4, :, :, 0], y_true[[0, 1, 50, 51]], class_names=["a", "b"]
+        )
+    )
+    assert [title for title, _ in tour] == ["a", "a", "b", "b"] and tour[0][1].ndim == 2
     with pytest.raises(ValueError, match="exactly one"):
         metrics.operating_point(y_true, scores)
 
