@@ -131,3 +131,21 @@ def test_killed_run_resumes_and_matches_uninterrupted(tmp_path):
     assert len(final.files) == 6
     for name in expected.files:
         np.testing.assert_array_equal(final[name], expected[name])
+
+
+def test_trim_to_replicas_keeps_every_batch_splittable():
+    """The fallback for a Keras whose JAX trainer cannot take odd last batches."""
+    x = np.arange(23, dtype="float32")[:, None]
+    dataset = tf.data.Dataset.from_tensor_slices((x, x * 2)).batch(8)
+    trimmed = list(training._trim_to_replicas(dataset, 4).as_numpy_iterator())
+    assert [len(batch_x) for batch_x, _ in trimmed] == [8, 8, 4]
+    kept = np.concatenate([batch_x for batch_x, _ in trimmed])[:, 0]
+    np.testing.assert_array_equal(kept, np.r_[0:20])  # only the last 3 dropped
+    np.testing.assert_array_equal(
+        np.concatenate([y for _, y in trimmed])[:, 0], kept * 2
+    )
+    # A last batch smaller than the number of devices disappears, not 0-sized.
+    tiny = tf.data.Dataset.from_tensor_slices(x[:10]).batch(8)
+    assert [
+        len(b) for b in training._trim_to_replicas(tiny, 4).as_numpy_iterator()
+    ] == [8]
