@@ -88,9 +88,9 @@ def bucketing_table(quick):
         cells = sum(int(x.shape[0] * x.shape[1]) for x, _, _ in dataset)
         keras.utils.set_random_seed(0)
         model = smiles.build_model(tokenizer.vocab_size, lstm_units=units)
-        model.fit(dataset, epochs=1, verbose=0)  # tracing
+        model.fit(dataset, epochs=1, verbose=0, shuffle=False)  # tracing
         tic = time.perf_counter()
-        model.fit(dataset, epochs=1, verbose=0)
+        model.fit(dataset, epochs=1, verbose=0, shuffle=False)
         seconds = time.perf_counter() - tic
         real = sum(len(e) - 1 for e in encoded)
         rows.append({"label": label, "seconds": seconds, "padding": 1 - real / cells})
@@ -138,7 +138,7 @@ def pretraining_table(path, minutes, num_samples, quick):
                 self.model.stop_training = True
 
     stopper = Budget()
-    history = model.fit(dataset, epochs=1000, verbose=0, callbacks=[stopper])
+    history = model.fit(dataset, epochs=1000, verbose=0, callbacks=[stopper], shuffle=False)
     train_seconds = time.perf_counter() - stopper.start
     tic = time.perf_counter()
     samples = smiles.sample(model, tokenizer, num_samples, max_length=100, batch_size=500, seed=0)
