@@ -146,14 +146,14 @@ def cached_features_table(quick=False):
         .batch(16)
         .prefetch(tf.data.AUTOTUNE)
     )
-    head.fit(features_ds, epochs=1, verbose=0)  # trace once
+    head.fit(features_ds, epochs=1, verbose=0, shuffle=False)  # trace once
     head_epoch = _common.time_function(
-        lambda: head.fit(features_ds, epochs=1, verbose=0), warmup=0, repeats=5
+        lambda: head.fit(features_ds, epochs=1, verbose=0, shuffle=False), warmup=0, repeats=5
     ).median
     transfer.freeze_base(model)
-    model.fit(train_ds, epochs=1, verbose=0)  # trace once
+    model.fit(train_ds, epochs=1, verbose=0, shuffle=False)  # trace once
     full_epoch = _common.time_function(
-        lambda: model.fit(train_ds, epochs=1, verbose=0), warmup=0, repeats=2
+        lambda: model.fit(train_ds, epochs=1, verbose=0, shuffle=False), warmup=0, repeats=2
     ).median
     rows = [
         {"label": "frozen base re-run every epoch", "seconds": full_epoch},
@@ -198,7 +198,7 @@ def pneumonia_table(npz, quick=False, epochs=4, image_size=32):
     model.compile(keras.optimizers.Adam(1e-3), "categorical_crossentropy", metrics=["accuracy"])
     epochs = 1 if quick else epochs
     history = model.fit(
-        train_ds, validation_data=val_ds, epochs=epochs, class_weight=info["class_weight"], verbose=0
+        train_ds, validation_data=val_ds, epochs=epochs, class_weight=info["class_weight"], verbose=0, shuffle=False
     )
     _, labels, probabilities = transfer.predict_dataset(model, test_ds)
     numbers = metrics.classification_metrics(labels, probabilities, class_names=info["class_names"])

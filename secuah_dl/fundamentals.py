@@ -801,8 +801,10 @@ def keras_pool2d(image, *, pool_size=2, stride=None, mode="max"):
     layer_class = (
         keras.layers.MaxPooling2D if mode == "max" else keras.layers.AveragePooling2D
     )
-    layer = layer_class(pool_size=pool_size, strides=stride, dtype="float64")
-    return np.asarray(layer(image[None, :, :, None]), dtype="float64")[0, :, :, 0]
+    with _float64_scope():
+        layer = layer_class(pool_size=pool_size, strides=stride, dtype="float64")
+        out = layer(image[None, :, :, None])
+        return np.asarray(out, dtype="float64")[0, :, :, 0]
 
 
 def truncate_one_decimal(values):
