@@ -67,6 +67,8 @@ __all__ = [
     "get_entry",
     "keras_cache_path",
     "list_entries",
+    "EMBEDDED",
+    "embedded",
     "probe",
     "register",
     "require_online",
@@ -1902,3 +1904,87 @@ _SEED_ENTRIES = (
 for _entry in _SEED_ENTRIES:
     register(_entry)
 del _entry
+
+
+# --------------------------------------------------------------------------
+# Files the package ships (offline defaults)
+# --------------------------------------------------------------------------
+
+EMBEDDED = {
+    "pneumoniamnist_subset": (
+        "pneumoniamnist_subset.npz",
+        "f497a643ef98ffdf5a8803ba355a19259a0f88aadb3f990c5c29093b26178f04",
+    ),
+    "mnist_test_images": (
+        "mnist-t10k-images-idx3-ubyte.gz",
+        "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    ),
+    "mnist_test_labels": (
+        "mnist-t10k-labels-idx1-ubyte.gz",
+        "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+    ),
+    "spain_energy": (
+        "spain_energy_2015_2016.csv.gz",
+        "42eae6656d5893b3b0f23039fd5a717e2121b6c230fdc2126149e074330a4da9",
+    ),
+    "pjme_hourly": (
+        "pjme_hourly.csv.gz",
+        "1756a8c4f2edb9a69b7148ad8063d1912a9a0b12bee0571157395ecb368c31a0",
+    ),
+    "chembl_100k": (
+        "chembl_smiles_100k.txt.gz",
+        "1e9591690dd5055f7d92f34e91920536912243ab96fd20acd13efd006e71ffd2",
+    ),
+    "mobilenet_025_imagenet_notop": (
+        "mobilenet_2_5_224_tf_no_top.h5",
+        "dbdb03ee2a22fd895301636cd328b234bb3a9952358f436d82f46b81e0d5b0bf",
+    ),
+    "analgesics": (
+        "analgesics.csv",
+        "8b3e72b8bfb3f9dfd7659cd3476d2f1b59f6eb72abacd89d3319f4b347b235d3",
+    ),
+}
+"""name -> (file in `secuah_dl/_data/`, sha256). See `_data/ATTRIBUTION.md`."""
+
+_VERIFIED_EMBEDDED = set()
+
+
+def embedded(name):
+    """The path of a data or weights file shipped inside the package.
+
+    The first call per file in a process checks its sha256, so a damaged
+    install is caught with a clear message instead of a confusing error
+    deep inside a loader.
+
+    Args:
+        name: str. A key of `EMBEDDED`, e.g. `"pneumoniamnist_subset"`.
+
+    Returns:
+        `pathlib.Path` of the file.
+
+    Raises:
+        ValueError: if `name` is unknown (the message lists the known ones).
+        FileNotFoundError: if the file is missing from the installation.
+        ChecksumError: if the file does not match its recorded sha256.
+    """
+    if name not in EMBEDDED:
+        raise ValueError(
+            f"No embedded file {name!r}. Known: {', '.join(sorted(EMBEDDED))}. "
+            f"Received: name={name!r}"
+        )
+    filename, sha256 = EMBEDDED[name]
+    path = _PACKAGE_DIR / "_data" / filename
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"The embedded file {path} is missing: reinstall secuah_dl "
+            f"(`pip install --force-reinstall secuah_dl`). Received: name={name!r}"
+        )
+    if name not in _VERIFIED_EMBEDDED:
+        digest = file_digest(path)
+        if digest != sha256:
+            raise ChecksumError(
+                f"The embedded file {path} is damaged: sha256 {digest}, expected "
+                f"{sha256}. Reinstall secuah_dl."
+            )
+        _VERIFIED_EMBEDDED.add(name)
+    return path

@@ -68,6 +68,7 @@ __all__ = [
     "global_batch_size",
     "split_cpu",
     "describe",
+    "setup",
     "JaxStrategy",
     "value_and_gradients",
 ]
@@ -706,8 +707,8 @@ def _jax_device_label(strategy):
         if strategy.kind == "tpu" and "TPU" not in name.upper():
             name = f"TPU {name}"
         return f"{len(devices)}x {name}" if len(devices) > 1 else name
-    label = f"CPU ({os.cpu_count()} cores)"
-    return f"{label}, {len(devices)} host devices" if len(devices) > 1 else label
+    label = f"CPU ({os.cpu_count()} núcleos)"
+    return f"{label}, {len(devices)} dispositivos" if len(devices) > 1 else label
 
 
 def _device_label(strategy):
@@ -723,25 +724,22 @@ def _device_label(strategy):
             "device_name", "GPU"
         )
         return f"{len(gpus)}x {name}" if len(gpus) > 1 else name
-    return f"CPU ({os.cpu_count()} cores)"
+    return f"CPU ({os.cpu_count()} núcleos)"
 
 
 def describe(strategy=None):
-    """One human line about the runtime, printed at the top of every workbook.
+    """One line about the runtime, in Spanish, printed at the top of every workbook.
 
     Args:
-        strategy: `tf.distribute.Strategy` or None. `None` uses
-            `get_strategy()`.
+        strategy: `tf.distribute.Strategy`, `JaxStrategy` or None. `None`
+            uses `get_strategy()`.
 
     Returns:
         str. Device, replicas, strategy, precision policy, backend and
-        versions, e.g. `"secuah_dl 0.1.0 | CPU (2 cores) | 1 replica
-        (_DefaultDistributionStrategy) | float32 | backend tensorflow |
-        TensorFlow 2.21.0, Keras 3.15.1, Python 3.11.7"`.
-
-    On JAX the same fields are printed, with the JAX version in place of
-    TensorFlow's (`"... | 8 replicas (JaxStrategy) | mixed_bfloat16 |
-    backend jax | JAX 0.6.2, Keras 3.15.1, Python 3.11.13"`).
+        versions, e.g. `"secuah_dl 0.2.0 | CPU (2 núcleos) | 1 réplica
+        (_DefaultDistributionStrategy) | precisión float32 | backend
+        tensorflow | TensorFlow 2.21.0, Keras 3.15.1, Python 3.11.7"`. On
+        JAX the JAX version takes TensorFlow's place.
 
     Raises:
         ImportError: if TensorFlow is not installed (TensorFlow backend).
@@ -757,11 +755,76 @@ def describe(strategy=None):
     policy = keras.mixed_precision.global_policy().name
     return (
         f"secuah_dl {__version__} | {_device_label(strategy)} | "
-        f"{replicas} replica{'s' if replicas != 1 else ''} ({type(strategy).__name__}) | "
-        f"{policy} | backend {keras.backend.backend()} | "
+        f"{replicas} réplica{'s' if replicas != 1 else ''} ({type(strategy).__name__}) | "
+        f"precisión {policy} | backend {keras.backend.backend()} | "
         f"{framework}, Keras {keras.__version__}, "
         f"Python {platform.python_version()}"
     )
+
+
+def _quiet_frameworks():
+    """Silences TensorFlow's Python-side chatter (retracing warnings, absl)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        import absl.logging
+
+        absl.logging.set_verbosity(absl.logging.ERROR)
+    except ImportError:
+        pass
+    try:
+        import tensorflow as tf
+
+        tf.get_logger().setLevel("ERROR")
+        tf.autograph.set_verbosity(0)
+    except ImportError:
+        pass
+
+
+def setup(quick=False, *, seed=0, strategy=None):
+    """Prepares a workbook in one call: strategy, precision, seed, quiet logs.
+
+    Picks the strategy (`get_strategy`), sets the precision policy for it
+    (`set_precision`), seeds everything (`seed_everything`), silences
+    TensorFlow's retracing warnings, and prints, in Spanish, the runtime
+    line (`describe`) and the mode. In full mode without a GPU or TPU it
+    prints a warning that says how to get one in Colab.
+
+    Args:
+        quick: bool. Quick mode (small data, few epochs). Defaults to `False`.
+        seed: int. Seed for Python, NumPy and Keras. Defaults to `0`.
+        strategy: strategy or None. Use this one instead of choosing.
+
+    Returns:
+        The strategy (`tf.distribute.Strategy` or `JaxStrategy`): build and
+        compile models inside its `scope()`.
+
+    Raises:
+        ValueError: if `seed` is not a non-negative integer.
+
+    Example:
+
+    ```python
+    strategy = runtime.setup(quick=QUICK)
+    with strategy.scope():
+        model = ...
+    ```
+    """
+    _quiet_frameworks()
+    strategy = strategy or get_strategy()
+    set_precision(strategy)
+    seed_everything(seed)
+    print(describe(strategy))
+    if quick:
+        print("Modo rápido: datos y épocas reducidos (comprobar que todo funciona).")
+    else:
+        print("Modo completo.")
+        if _strategy_kind(strategy) == "cpu":
+            print(
+                "⚠️  Modo completo sin GPU ni TPU: el entrenamiento será lento. En Colab: "
+                "Entorno de ejecución → Cambiar tipo de entorno de ejecución → GPU "
+                "(T4) o TPU, y vuelve a ejecutar el cuaderno. O activa el modo rápido."
+            )
+    return strategy
 
 
 def _jax_x64():

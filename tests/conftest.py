@@ -6,6 +6,9 @@
 - `@pytest.mark.tf_only`: needs Keras's TensorFlow backend (tf.distribute,
   split_cpu, TensorFlow-only messages), skipped when `KERAS_BACKEND=jax`;
 - `@pytest.mark.jax_only`: checks the JAX backend itself, skipped on TensorFlow.
+- `@pytest.mark.both_backends`: exercises code that differs by backend (fit,
+  custom train steps, gradients, workbooks); the JAX pass of `scripts/test.sh`
+  runs only these (`-m both_backends`).
 """
 
 import os
@@ -36,6 +39,10 @@ def pytest_configure(config):
     )
     config.addinivalue_line(
         "markers", "jax_only: needs the JAX backend (skipped on other backends)"
+    )
+    config.addinivalue_line(
+        "markers",
+        "both_backends: differs by backend; also run in the JAX pass (-m both_backends)",
     )
 
 

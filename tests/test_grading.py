@@ -13,7 +13,8 @@ from grading import solutions
 
 from secuah_dl import cli
 from secuah_dl.grading import check, get_exercise, grade, list_exercises
-from secuah_dl.grading.core import GRADE_LOG_ENV, run_checker
+from secuah_dl.grading import GRADE_LOG_ENV
+from secuah_dl.grading.core import run_checker
 
 
 def test_every_exercise_has_a_reference_and_two_wrong_answers():
@@ -78,8 +79,8 @@ def test_partial_credit_is_proportional():
 def test_check_prints_feedback_and_logs(tmp_path, monkeypatch, capsys):
     log = tmp_path / "log.jsonl"
     monkeypatch.setenv(GRADE_LOG_ENV, str(log))
-    check("tamano_salida", solutions.tamano_salida)
-    check("perceptron_and", solutions._and_sin_umbral)
+    check("tamano_salida", solutions.fundamentos.tamano_salida)
+    check("perceptron_and", solutions.fundamentos._and_sin_umbral)
     out = capsys.readouterr().out
     assert "✅ tamano_salida: 2/2 puntos" in out
     assert "❌ perceptron_and" in out and "💡" in out
@@ -367,5 +368,5 @@ def test_results_serialise_even_with_numpy_booleans(tmp_path, monkeypatch):
     assert json.loads(json.dumps(result.as_dict()))["cases"][0]["passed"] is True
     log = tmp_path / "log.jsonl"
     monkeypatch.setenv(GRADE_LOG_ENV, str(log))
-    check("vae_kl", solutions.divergencia_kl, quiet=True)  # its cases use np.isclose
+    check("vae_kl", solutions.autoencoders.divergencia_kl, quiet=True)  # its cases use np.isclose
     assert json.loads(log.read_text())["score"] == 2

@@ -167,7 +167,7 @@ def test_describe_is_one_informative_line():
     assert "\n" not in line
     for part in (
         "CPU",
-        "1 replica",
+        "1 réplica",
         "float32",
         "backend tensorflow",
         "TensorFlow 2.",
@@ -200,7 +200,7 @@ def test_jax_strategy_describe_and_tf_only_features(monkeypatch):
         assert runtime.global_batch_size(8, strategy) == 8
     line = runtime.describe(strategy)
     assert "\n" not in line
-    for part in ("CPU", "1 replica", "JaxStrategy", "backend jax", "JAX ", "Keras 3."):
+    for part in ("CPU", "1 réplica", "JaxStrategy", "backend jax", "JAX ", "Keras 3."):
         assert part in line
     assert runtime.set_precision(strategy) == "float32"
     with pytest.raises(RuntimeError, match="KERAS_BACKEND=tensorflow"):
@@ -213,3 +213,16 @@ def test_jax_strategy_describe_and_tf_only_features(monkeypatch):
     jax.numpy.ones(1)  # JAX has started by now
     with pytest.raises(RuntimeError, match="xla_force_host_platform_device_count=2"):
         runtime.split_cpu(2)
+
+
+def test_setup_prints_the_runtime_in_spanish_and_warns_without_accelerator(capsys):
+    strategy = runtime.setup(quick=True, seed=3)
+    out = capsys.readouterr().out
+    assert "réplica" in out and "Modo rápido" in out and "⚠️" not in out
+    assert strategy.num_replicas_in_sync >= 1
+    runtime.setup(quick=False, seed=3, strategy=strategy)
+    out = capsys.readouterr().out
+    assert "Modo completo" in out
+    assert "sin GPU ni TPU" in out and "Cambiar tipo de entorno" in out
+    with pytest.raises(ValueError, match="seed"):
+        runtime.setup(quick=True, seed=-1)

@@ -10,18 +10,22 @@ For instructors::
     secuah-dl grade entregas/*.ipynb --json notas.json --csv notas.csv
     pytest --pyargs secuah_dl.grading --student entregas/ana_00_fundamentos.ipynb
 
-See `docs/grading.md` for the whole workflow.
+See `docs/grading.md` for the whole workflow and what the grader defends.
 """
+
+import json
+import os
+import random
 
 from secuah_dl.grading.core import (
     Case,
     CheckResult,
     Exercise,
-    check,
-    get_exercise,
-    list_exercises,
-    register,
+    NotAnswered,
+    call_answer,
+    run_checker,
 )
+from secuah_dl.grading.exercises import get_exercise, list_exercises
 from secuah_dl.grading.grader import GradeReport, grade
 
 __all__ = [
@@ -29,9 +33,51 @@ __all__ = [
     "CheckResult",
     "Exercise",
     "GradeReport",
+    "NotAnswered",
+    "call_answer",
     "check",
     "get_exercise",
     "grade",
     "list_exercises",
-    "register",
 ]
+
+GRADE_LOG_ENV = "SECUAH_DL_GRADE_LOG"  # transitional: removed with the new grader
+
+
+def check(exercise_id, answer, *, quiet=False, seed=None):
+    """Checks an answer in a workbook and prints the feedback once.
+
+    The answer is tried on fresh inputs (a new random seed each call unless
+    `seed` is given), so the feedback is about behaviour, not about
+    particular numbers.
+
+    Args:
+        exercise_id: str. The exercise, e.g. `"toy2d_modelo"`.
+        answer: the student's answer (usually a function).
+        quiet: bool. Do not print. Defaults to `False`.
+        seed: int or None. Seed of the inputs. Defaults to `None` (random).
+
+    Returns:
+        A `CheckResult` (its `score` is the points obtained). In a notebook
+        it displays nothing more than the printed report.
+
+    Raises:
+        ValueError: if `exercise_id` is unknown.
+
+    Example:
+
+    >>> from secuah_dl.grading import check
+    >>> check("tamano_salida", mi_funcion)  # doctest: +SKIP
+    ✅ tamano_salida: 2/2 puntos
+    """
+    exercise = get_exercise(exercise_id)
+    if seed is None:
+        seed = random.SystemRandom().randrange(2**31)
+    result = run_checker(exercise, answer, seed)
+    if not quiet:
+        print(result.report())
+    log = os.environ.get(GRADE_LOG_ENV)
+    if log:
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(result.as_dict(), ensure_ascii=False) + "\n")
+    return result

@@ -1,43 +1,53 @@
-"""Exercises, checkers and `check()`: the grading floor.
+"""Exercises, cases and results: the grading floor.
 
-An exercise is an id, the workbook it belongs to, a statement in Spanish, its
-points and a checker. A checker judges the student's answer *by behaviour*
-(it calls the function on fresh inputs, inspects a built model, compares a
-number with a tolerance) and returns a list of `Case`s; each case carries a
-weight and, when it fails, a hint in Spanish. The score is the weighted share
-of passed cases times the points (partial credit).
+An exercise is judged in two halves, so that the verdict never depends on
+code the student can reach:
 
-Reference solutions are not part of the installed package: they live in the
-repository's `tests/grading/`, so `pip install secuah_dl` ships no answers.
+- `probe(answer, seed) -> data` runs **in the student's process**: it calls
+  the student's function (or builds their model) on inputs drawn from
+  `seed` and returns what it observed as plain data (numbers, strings,
+  lists, dicts, numeric arrays; see `wire`).
+- `judge(data, seed) -> [Case, ...]` runs **in the grader's process**, which
+  never imports student code: it recomputes what was expected from `seed`
+  and compares. Each case carries a weight and, when it fails, a Spanish
+  hint.
+
+In a workbook `check()` runs both halves in the same process (feedback for
+the student); `secuah-dl grade` runs the probe in the submission's own
+process and the judge at home, with a fresh random seed per submission (see
+`grader`).
+
+The score is the weighted share of passed cases times the points, capped at
+the points. Reference solutions are not part of the package.
 """
 
 import dataclasses
-import json
-import os
+import re
+import sys
 import traceback
 
+from secuah_dl.grading import wire
+
 __all__ = [
-    "GRADE_LOG_ENV",
     "Case",
     "CheckResult",
     "Exercise",
     "NotAnswered",
-    "register",
-    "get_exercise",
-    "list_exercises",
+    "Refused",
     "call_answer",
+    "collect",
+    "keras2_hint",
+    "verdict",
     "run_checker",
-    "check",
 ]
-
-GRADE_LOG_ENV = "SECUAH_DL_GRADE_LOG"
-"""When set, `check()` also appends each result as a JSON line to this file (the grader reads it)."""
-
-_REGISTRY = {}
 
 
 class NotAnswered(Exception):
     """The student's answer is still the `NotImplementedError` placeholder."""
+
+
+class Refused(Exception):
+    """The answer is not the student's own work (e.g. the package's function)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,7 +67,7 @@ class Case:
     weight: float = 1.0
 
     def __post_init__(self):
-        # Checkers often compute `passed` with NumPy (np.bool_): store plain
+        # Judges often compute `passed` with NumPy (np.bool_): store plain
         # Python values so results serialise to JSON.
         object.__setattr__(self, "passed", bool(self.passed))
         object.__setattr__(self, "weight", float(self.weight))
@@ -69,7 +79,8 @@ class CheckResult:
 
     Attributes:
         exercise_id: str. The exercise.
-        score: float. Points obtained (partial credit allowed).
+        score: float. Points obtained (partial credit allowed, never more
+            than `points`).
         points: float. Points available.
         cases: list of `Case`.
         message: str. Overall feedback in Spanish.
@@ -81,9 +92,9 @@ class CheckResult:
     cases: list
     message: str = ""
 
-    def _repr_pretty_(self, printer, cycle):
-        # In a notebook, `check()` already printed the report: show one line.
-        printer.text(f"{self.exercise_id}: {self.score:g}/{self.points:g} puntos")
+    def _ipython_display_(self):
+        # `check()` already printed the report: show nothing more in a notebook.
+        return None
 
     @property
     def passed(self):
@@ -144,82 +155,37 @@ class Exercise:
             `"01_clasificador_2d.ipynb"`.
         statement: str. What to do, in Spanish.
         points: float. Points available.
-        checker: callable. `checker(answer) -> list[Case]`.
-        answer_kind: str. What the student hands in, e.g. `"función"`.
+        answer: str. The name the workbook's exercise cell defines (e.g.
+            `"construir_modelo"`); the grader looks it up there.
+        probe: callable. `probe(answer, seed) -> data`: runs the answer and
+            returns plain data (see `wire`). Runs in the student's process.
+        judge: callable. `judge(data, seed) -> list[Case]`. Never sees the
+            answer. Runs in the grader's process.
+        kind: str. What the student hands in, e.g. `"función"` or
+            `"modelo"`. Defaults to `"función"`.
+        forbidden: tuple of callables. Package functions the answer must
+            not be nor call (the package's own solution of the exercise).
     """
 
     id: str
     workbook: str
     statement: str
     points: float
-    checker: object
-    answer_kind: str = "función"
+    answer: str
+    probe: object
+    judge: object
+    kind: str = "función"
+    forbidden: tuple = ()
 
-
-def register(exercise):
-    """Adds an exercise to the registry.
-
-    Args:
-        exercise: `Exercise`. Its `id` must be a new, valid Python name.
-
-    Returns:
-        The exercise.
-
-    Raises:
-        ValueError: if the id is not an identifier or is already taken, or
-            the points are not positive.
-    """
-    if not exercise.id.isidentifier():
-        raise ValueError(
-            f"Exercise ids must be valid Python names. Received: id={exercise.id!r}"
-        )
-    if exercise.id in _REGISTRY and _REGISTRY[exercise.id] is not exercise:
-        raise ValueError(f"Exercise {exercise.id!r} is already registered.")
-    if not exercise.points > 0:
-        raise ValueError(
-            f"Exercise points must be positive. Received: points={exercise.points!r}"
-        )
-    _REGISTRY[exercise.id] = exercise
-    return exercise
-
-
-def _load_exercises():
-    from secuah_dl.grading import exercises  # noqa: F401  (registers on import)
-
-
-def get_exercise(exercise_id):
-    """Looks an exercise up by id.
-
-    Args:
-        exercise_id: str. The id, e.g. `"toy2d_modelo"`.
-
-    Returns:
-        The `Exercise`.
-
-    Raises:
-        ValueError: if there is no such exercise (the message lists them).
-    """
-    _load_exercises()
-    try:
-        return _REGISTRY[exercise_id]
-    except KeyError:
-        raise ValueError(
-            f"No hay ningún ejercicio {exercise_id!r}. Ejercicios: "
-            f"{', '.join(sorted(_REGISTRY))}. Received: exercise_id={exercise_id!r}"
-        ) from None
-
-
-def list_exercises(workbook=None):
-    """The registered exercises, optionally of one workbook.
-
-    Args:
-        workbook: str or None. A workbook file name to filter by.
-
-    Returns:
-        list of `Exercise`, in registration order.
-    """
-    _load_exercises()
-    return [e for e in _REGISTRY.values() if workbook is None or e.workbook == workbook]
+    def __post_init__(self):
+        if not self.id.isidentifier():
+            raise ValueError(
+                f"Exercise ids must be valid Python names. Received: id={self.id!r}"
+            )
+        if not self.points > 0:
+            raise ValueError(
+                f"Exercise points must be positive. Received: points={self.points!r}"
+            )
 
 
 def call_answer(answer, *args, **kwargs):
@@ -247,64 +213,198 @@ def call_answer(answer, *args, **kwargs):
         raise NotAnswered("Todavía no has resuelto el ejercicio.") from error
 
 
-def run_checker(exercise, answer):
-    """Runs an exercise's checker on an answer, never raising for bad answers.
+# Keras 2 spellings that Keras 3 rejects, and how to write them today.
+_KERAS2 = (
+    (
+        r"np_utils",
+        "`np_utils` es de Keras 2: en Keras 3 se escribe "
+        "`keras.utils.to_categorical(y, num_classes)`.",
+    ),
+    (
+        r"not recognized: \{'lr'|unexpected keyword argument 'lr'|\blr\b.*not recognized",
+        "`lr` es de Keras 2: en Keras 3 se escribe `learning_rate=` "
+        "(por ejemplo `keras.optimizers.SGD(learning_rate=0.01, momentum=0.9, "
+        "nesterov=True)`).",
+    ),
+    (
+        r"nb_epoch",
+        "`nb_epoch` es de Keras 2: en Keras 3 se escribe `epochs=`.",
+    ),
+    (
+        r"predict_classes|predict_proba",
+        "`predict_classes` ya no existe en Keras 3: usa "
+        "`model.predict(x).argmax(axis=1)`.",
+    ),
+    (
+        r"'init'|W_regularizer|b_regularizer",
+        "`init=` / `W_regularizer=` son de Keras 2: en Keras 3 se escribe "
+        "`kernel_initializer=` / `kernel_regularizer=`.",
+    ),
+    (
+        r"tensorflow\.keras|tf\.keras",
+        "Usa Keras 3 directamente: `import keras` (no `tf.keras`).",
+    ),
+    (
+        r"has no attribute 'Convolution2D'|border_mode",
+        "En Keras 3 es `keras.layers.Conv2D(filtros, (alto, ancho), "
+        "padding='same')` (no `Convolution2D(f, 3, 3, border_mode=...)`).",
+    ),
+    (
+        r"fit_generator|evaluate_generator|predict_generator",
+        "En Keras 3, `fit`, `evaluate` y `predict` aceptan directamente un "
+        "`tf.data.Dataset` o un generador (`fit_generator` ya no existe).",
+    ),
+)
+
+
+def keras2_hint(message):
+    """A Spanish hint for an error caused by a Keras 2 spelling, if any.
+
+    Args:
+        message: str. The error text (type and message).
+
+    Returns:
+        str or None. The hint naming the Keras 3 spelling.
+    """
+    for pattern, hint in _KERAS2:
+        if re.search(pattern, message):
+            return hint
+    return None
+
+
+def _error_message(error):
+    last = traceback.format_exception_only(type(error), error)[-1].strip()
+    if len(last) > 400:
+        last = last[:400] + "…"
+    hint = keras2_hint(last)
+    text = f"Tu respuesta produjo un error al comprobarla: {last}"
+    return f"{text}\n   💡 {hint}" if hint else text
+
+
+def _qualname(function):
+    module = getattr(function, "__module__", "") or ""
+    return f"{module.replace('secuah_dl.', '')}.{function.__qualname__}"
+
+
+def _forbidden_codes(exercise):
+    codes = {}
+    for function in exercise.forbidden:
+        code = getattr(function, "__code__", None)
+        if code is not None:
+            codes[code] = _qualname(function)
+    return codes
+
+
+def collect(exercise, answer, seed=0):
+    """Runs an exercise's probe on an answer: the student's half.
+
+    The probe runs under a profiler that notices calls into the package's
+    own solution (`exercise.forbidden`): such an answer is refused.
 
     Args:
         exercise: `Exercise`.
         answer: the student's answer.
+        seed: int. Seed for the probe's inputs. Defaults to `0`.
 
     Returns:
-        A `CheckResult`. An unanswered exercise or an answer that crashes
-        the checker scores 0 with the reason in `message`.
+        dict. `{"status": "ok", "data": ...}`, or `{"status": "not_answered"
+        | "refused" | "error", "message": str}`.
     """
+    if answer in exercise.forbidden:
+        return {
+            "status": "refused",
+            "message": (
+                f"Has entregado `{_qualname(answer)}`, la función del propio "
+                "paquete: escribe tú el código."
+            ),
+        }
+    codes = _forbidden_codes(exercise)
+    used = []
+
+    def watch(frame, event, arg):
+        if event == "call" and frame.f_code in codes and not used:
+            used.append(codes[frame.f_code])
+
+    previous = sys.getprofile()
+    if codes:
+        sys.setprofile(watch)
     try:
-        cases = list(exercise.checker(answer))
+        data = exercise.probe(answer, seed)
     except NotAnswered as reason:
-        return CheckResult(exercise.id, 0.0, exercise.points, [], str(reason))
+        return {"status": "not_answered", "message": str(reason)}
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as error:  # a student's code may fail in any way
+        return {"status": "error", "message": _error_message(error)}
+    finally:
+        if codes:
+            sys.setprofile(previous)
+    if used:
+        return {
+            "status": "refused",
+            "message": (
+                f"Tu respuesta llama a `{used[0]}`, la solución del propio paquete: "
+                "escribe tú el código."
+            ),
+        }
+    return {"status": "ok", "data": data}
+
+
+def verdict(exercise, collected, seed=0):
+    """Judges what a probe collected: the grader's half.
+
+    Args:
+        exercise: `Exercise`.
+        collected: dict. What `collect` returned (possibly decoded from
+            another process).
+        seed: int. The seed the probe used.
+
+    Returns:
+        A `CheckResult`; the score is capped at the exercise's points.
+    """
+    status = collected.get("status") if isinstance(collected, dict) else None
+    if status != "ok":
+        message = "Respuesta no válida."
+        if isinstance(collected, dict) and isinstance(collected.get("message"), str):
+            message = collected["message"][:2000]
+        return CheckResult(exercise.id, 0.0, exercise.points, [], message)
+    try:
+        cases = list(exercise.judge(collected.get("data"), seed))
+    except Exception as error:  # malformed data from the student's side
         last = traceback.format_exception_only(type(error), error)[-1].strip()
         return CheckResult(
             exercise.id,
             0.0,
             exercise.points,
             [],
-            f"Tu respuesta produjo un error al comprobarla: {last}",
+            f"La respuesta no tiene la forma esperada ({last[:300]}).",
         )
-    total = sum(case.weight for case in cases) or 1.0
-    score = exercise.points * sum(c.weight for c in cases if c.passed) / total
+    cases = [case for case in cases if isinstance(case, Case)]
+    total = sum(max(case.weight, 0.0) for case in cases) or 1.0
+    earned = sum(max(case.weight, 0.0) for case in cases if case.passed)
+    score = min(exercise.points, exercise.points * earned / total)
     message = "¡Correcto!" if cases and all(c.passed for c in cases) else ""
     return CheckResult(exercise.id, round(score, 4), exercise.points, cases, message)
 
 
-def check(exercise_id, answer, *, quiet=False):
-    """Checks an answer in a workbook and prints the feedback.
+def run_checker(exercise, answer, seed=0):
+    """Probes and judges an answer in this process (what `check()` does).
 
     Args:
-        exercise_id: str. The exercise, e.g. `"toy2d_modelo"`.
-        answer: the student's answer (usually a function).
-        quiet: bool. Do not print. Defaults to `False`.
+        exercise: `Exercise`.
+        answer: the student's answer.
+        seed: int. Seed for the probe's inputs. Defaults to `0`.
 
     Returns:
-        A `CheckResult` (its `score` is the points obtained).
-
-    Raises:
-        ValueError: if `exercise_id` is unknown.
-
-    Example:
-
-    >>> from secuah_dl.grading import check
-    >>> check("tamano_salida", mi_funcion)  # doctest: +SKIP
-    ✅ tamano_salida: 2/2 puntos
+        A `CheckResult`. An unanswered exercise, a refused answer or one
+        that crashes scores 0 with the reason in `message`.
     """
-    exercise = get_exercise(exercise_id)
-    result = run_checker(exercise, answer)
-    if not quiet:
-        print(result.report())
-    log = os.environ.get(GRADE_LOG_ENV)
-    if log:
-        with open(log, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(result.as_dict(), ensure_ascii=False) + "\n")
-    return result
+    collected = collect(exercise, answer, seed)
+    try:  # what the grader would receive: the same bytes, the same verdict
+        collected = wire.loads(wire.dumps(collected))
+    except wire.WireError as error:
+        collected = {
+            "status": "error",
+            "message": f"El ejercicio devolvió datos que no se pueden enviar: {error}",
+        }
+    return verdict(exercise, collected, seed)

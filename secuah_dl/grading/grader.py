@@ -27,7 +27,9 @@ import subprocess
 import sys
 import tempfile
 
-from secuah_dl.grading.core import GRADE_LOG_ENV, list_exercises
+from secuah_dl.grading.exercises import list_exercises
+
+GRADE_LOG_ENV = "SECUAH_DL_GRADE_LOG"
 
 __all__ = ["SubmissionGrade", "GradeReport", "exercises_for", "grade"]
 
@@ -321,7 +323,7 @@ def grade(
         ValueError: if a path is not a `.ipynb`/`.py` file or an exercise id
             is unknown.
     """
-    from secuah_dl.grading.core import get_exercise
+    from secuah_dl.grading.exercises import get_exercise
 
     grades = []
     for path in paths:

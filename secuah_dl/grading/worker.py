@@ -38,7 +38,8 @@ def _alarm(signum, frame):
 
 
 def _run_module(path, exercise_ids, timeout):
-    from secuah_dl.grading.core import GRADE_LOG_ENV, CheckResult, check, get_exercise
+    from secuah_dl.grading import GRADE_LOG_ENV, check, get_exercise
+    from secuah_dl.grading.core import CheckResult
 
     def log(result):
         with open(os.environ[GRADE_LOG_ENV], "a", encoding="utf-8") as handle:
