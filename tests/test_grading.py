@@ -40,6 +40,21 @@ def test_reference_gets_full_marks(exercise_id):
     "exercise_id, index",
     [
         (exercise_id, i)
+        for exercise_id, answers in sorted(solutions.ALTERNATIVES.items())
+        for i in range(len(answers))
+    ],
+)
+def test_other_correct_answers_get_full_marks(exercise_id, index):
+    exercise = get_exercise(exercise_id)
+    result = run_checker(exercise, solutions.ALTERNATIVES[exercise_id][index])
+    assert result.passed, result.report()
+    assert result.score == exercise.points
+
+
+@pytest.mark.parametrize(
+    "exercise_id, index",
+    [
+        (exercise_id, i)
         for exercise_id, wrong in sorted(solutions.WRONG.items())
         for i in range(len(wrong))
     ],
