@@ -776,7 +776,7 @@ def keras_conv2d(image, kernel, *, stride=1, padding="valid"):
 def _float64_scope():
     """JAX computes in float32 unless 64-bit mode is on; TensorFlow needs nothing."""
     if keras.backend.backend() == "jax":
-        return runtime._jax_x64()
+        return runtime.float64()
     return contextlib.nullcontext()
 
 

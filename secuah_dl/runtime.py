@@ -43,6 +43,7 @@ import glob
 import json
 import os
 import platform
+import re
 import warnings
 
 import keras
@@ -69,6 +70,10 @@ __all__ = [
     "split_cpu",
     "describe",
     "setup",
+    "strategy_kind",
+    "jax_odd_batches",
+    "multi_worker_fit",
+    "float64",
     "JaxStrategy",
     "value_and_gradients",
 ]
@@ -224,7 +229,7 @@ def _data_parallel(devices):
     does not divide by the number of devices (the last batch of an epoch, a
     `predict` on 5 points). Such a batch is replicated instead: every device
     computes the whole (small) batch, and the result is the same. See
-    `_layouts_per_batch_shape` for the other half of the fix.
+    `jax_odd_batches` for the other half of the fix.
     """
     distribution_lib = keras.distribution
 
@@ -240,33 +245,50 @@ def _data_parallel(devices):
     return _DataParallel(devices=list(devices))
 
 
-def _layouts_per_batch_shape():
-    """Makes Keras's JAX trainer choose a data layout for each batch shape.
+def _keras_version():
+    return tuple(int(part) for part in re.findall(r"\d+", keras.__version__)[:2])
 
-    Keras (checked up to 3.15.1) computes how batches are laid out on the
-    devices from the first batch of each `fit`/`evaluate`/`predict` epoch and
-    reuses it for every later batch, so a last batch of 5 after batches of 8
-    fails on 2 devices even though `get_data_layout` would replicate it. This
-    replaces `JAXEpochIterator._get_distributed_iterator` (a private method)
-    by the same loop with one layout per batch shape. It is installed only
-    when a multi-device `JaxStrategy` becomes active, once per process.
 
-    Returns:
-        bool: True when the patch is in place (or was already), False when
-        this Keras has no such method (then `training.fit` trims batches).
+# The newest Keras on which the two workarounds below were checked. On a newer
+# Keras they are not applied: either the bug is fixed, or Keras's own error
+# shows (and these need checking again).
+_CHECKED_KERAS = (3, 15)
+
+
+@contextlib.contextmanager
+def jax_odd_batches():
+    """Lets Keras's JAX trainer take batches of different shapes in one loop.
+
+    Keras (keras-team/keras#21167, checked up to 3.15) lays out every batch of
+    a `fit`/`evaluate`/`predict` loop on the devices like the first one, so
+    with several devices a last batch that does not divide by their number
+    fails, although `DataParallel.get_data_layout` would replicate it. Within
+    this context (and only there; `JaxStrategy.scope()` and `training.fit`
+    enter it) `JAXEpochIterator._get_distributed_iterator` computes one layout
+    per batch shape. It is applied only on the JAX backend, with a global
+    distribution, on Keras versions up to `_CHECKED_KERAS`.
+
+    Yields:
+        bool. Whether the workaround is in place (otherwise `training.fit`
+        trims batches to a multiple of the devices).
     """
-    try:
-        from keras.src.backend.jax import trainer as jax_trainer
-    except ImportError:
-        return False
-    iterator = getattr(jax_trainer, "JAXEpochIterator", None)
-    distribute = getattr(jax_trainer, "_distribute_data", None)
-    if iterator is None or distribute is None:
-        return False
-    if getattr(iterator, "_secuah_dl_layouts_per_shape", False):
-        return True
-    if not hasattr(iterator, "_get_distributed_iterator"):
-        return False
+    iterator = distribute = None
+    if (
+        _backend() == "jax"
+        and keras.distribution.distribution() is not None
+        and _keras_version() <= _CHECKED_KERAS
+    ):
+        try:
+            from keras.src.backend.jax import trainer as jax_trainer
+
+            iterator = getattr(jax_trainer, "JAXEpochIterator", None)
+            distribute = getattr(jax_trainer, "_distribute_data", None)
+        except ImportError:
+            pass
+    original = getattr(iterator, "_get_distributed_iterator", None)
+    if original is None or distribute is None:
+        yield False
+        return
     from keras import tree
 
     def _get_distributed_iterator(self, distribution):
@@ -286,8 +308,59 @@ def _layouts_per_batch_shape():
             yield distribute(data, layouts[key])
 
     iterator._get_distributed_iterator = _get_distributed_iterator
-    iterator._secuah_dl_layouts_per_shape = True
-    return True
+    try:
+        yield True
+    finally:
+        iterator._get_distributed_iterator = original
+
+
+@contextlib.contextmanager
+def multi_worker_fit(model, strategy, element_spec):
+    """Lets `keras.Model.fit` run under MultiWorkerMirroredStrategy.
+
+    Keras's TensorFlow trainer (checked up to 3.15; related upstream report:
+    keras-team/keras#20329) has two bugs on this path: before its symbolic
+    build it reduces the first distributed batch with `strategy.reduce()`,
+    which fails for `(x, y)` tuples, and it reduces scalar metrics across
+    workers with `strategy.reduce("MEAN", v, axis=0)`, which fails for
+    scalars. Within this context the model is built from the dataset's
+    element spec instead, and metrics are averaged with `axis=None`. It is
+    entered by `training.fit` for one `fit()` only, on Keras versions up to
+    `_CHECKED_KERAS`; `tests/test_distributed.py` (large) checks it.
+
+    Args:
+        model: `keras.Model` built in `strategy.scope()`.
+        strategy: `tf.distribute.MultiWorkerMirroredStrategy`.
+        element_spec: the training dataset's element spec, or None.
+
+    Yields:
+        bool. Whether the workaround is in place.
+    """
+    if _keras_version() > _CHECKED_KERAS:
+        yield False
+        return
+    from keras.src import tree
+    from keras.src.backend.tensorflow import trainer as tf_trainer
+
+    if element_spec is not None:
+        with strategy.scope():
+            model._symbolic_build(data_batch=element_spec)
+        model.__dict__["_maybe_symbolic_build"] = lambda *args, **kwargs: None
+    original = tf_trainer.reduce_per_replica
+
+    def reduce_per_replica(values, strategy_, reduction):
+        if reduction in ("auto", "mean"):
+            return tree.map_structure(
+                lambda value: strategy_.reduce("MEAN", value, axis=None), values
+            )
+        return original(values, strategy_, reduction)
+
+    tf_trainer.reduce_per_replica = reduce_per_replica
+    try:
+        yield True
+    finally:
+        tf_trainer.reduce_per_replica = original
+        model.__dict__.pop("_maybe_symbolic_build", None)
 
 
 class JaxStrategy:
@@ -325,11 +398,18 @@ class JaxStrategy:
         """int. Devices each global batch is split over."""
         return max(len(self.devices), 1)
 
+    @contextlib.contextmanager
     def scope(self):
-        """Context manager: the `DataParallel` distribution (a no-op on one device)."""
+        """Context manager: the `DataParallel` distribution (a no-op on one device).
+
+        With several devices it also lets `fit`, `evaluate` and `predict`
+        take an odd last batch (see `jax_odd_batches`).
+        """
         if self.distribution is None:
-            return contextlib.nullcontext()
-        return self.distribution.scope()
+            yield
+            return
+        with self.distribution.scope(), jax_odd_batches():
+            yield
 
     def activate(self):
         """Makes this strategy's distribution the global Keras distribution.
@@ -339,7 +419,6 @@ class JaxStrategy:
         """
         current = keras.distribution.distribution()
         if self.distribution is not None:
-            _layouts_per_batch_shape()
             keras.distribution.set_distribution(self.distribution)
         elif current is not None and any(
             current is getattr(cached, "distribution", None)
@@ -473,7 +552,15 @@ def get_strategy(kind=None):
     return strategy
 
 
-def _strategy_kind(strategy):
+def strategy_kind(strategy):
+    """The kind of a strategy object, as in `StrategyChoice.kind`.
+
+    Args:
+        strategy: `tf.distribute.Strategy` or `JaxStrategy`.
+
+    Returns:
+        str. `"tpu"`, `"multi_worker"`, `"mirrored"`, `"gpu"` or `"cpu"`.
+    """
     if isinstance(strategy, JaxStrategy):
         return strategy.kind
     name = type(strategy).__name__
@@ -562,7 +649,7 @@ def set_precision(strategy=None, policy=None):
     policy = policy or os.environ.get(PRECISION_ENV, "auto").strip().lower() or "auto"
     _validate_choice("policy", policy, PRECISION_POLICIES)
     if policy == "auto":
-        kind = _strategy_kind(strategy or get_strategy())
+        kind = strategy_kind(strategy or get_strategy())
         capabilities = _gpu_compute_capabilities() if kind != "tpu" else []
         policy = choose_precision(kind, capabilities)
     keras.mixed_precision.set_global_policy(policy)
@@ -715,7 +802,7 @@ def _device_label(strategy):
     if isinstance(strategy, JaxStrategy):
         return _jax_device_label(strategy)
     tf = _tf()
-    kind = _strategy_kind(strategy)
+    kind = strategy_kind(strategy)
     if kind == "tpu":
         return "TPU"
     gpus = tf.config.list_physical_devices("GPU")
@@ -818,7 +905,7 @@ def setup(quick=False, *, seed=0, strategy=None):
         print("Modo rápido: datos y épocas reducidos (comprobar que todo funciona).")
     else:
         print("Modo completo.")
-        if _strategy_kind(strategy) == "cpu":
+        if strategy_kind(strategy) == "cpu":
             print(
                 "⚠️  Modo completo sin GPU ni TPU: el entrenamiento será lento. En Colab: "
                 "Entorno de ejecución → Cambiar tipo de entorno de ejecución → GPU "
@@ -827,8 +914,17 @@ def setup(quick=False, *, seed=0, strategy=None):
     return strategy
 
 
-def _jax_x64():
-    """JAX's 64-bit mode as a context manager (its name moved across versions)."""
+def float64():
+    """A context in which float64 arrays stay float64 on every backend.
+
+    On JAX this turns on 64-bit mode for its duration (its name moved across
+    JAX versions); on TensorFlow it does nothing (float64 is always there).
+
+    Returns:
+        A context manager.
+    """
+    if _backend() != "jax":
+        return contextlib.nullcontext()
     import jax
 
     enable_x64 = getattr(jax, "enable_x64", None)
@@ -878,7 +974,7 @@ def value_and_gradients(loss_fn, values):
     if backend == "jax":
         import jax
 
-        with _jax_x64():
+        with float64():
             tensors = tree.map_structure(
                 lambda v: jax.numpy.asarray(np.asarray(v)), values
             )

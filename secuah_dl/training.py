@@ -2,25 +2,18 @@
 
 Every practical trains through `fit()`, so each one gets, for free:
 
-- the model built and trained inside the right `tf.distribute` strategy scope;
+- the model built and trained inside the right `tf.distribute` strategy scope
+  (or, on JAX, the `keras.distribution` of a `runtime.JaxStrategy`);
 - a run directory with `log.csv` (one row per epoch), the best model as
   `best.keras`, optional TensorBoard logs;
-- `keras.callbacks.BackupAndRestore`: when Colab disconnects (or the process is
-  killed), calling the same `fit()` again with the same `run_dir` restores the
-  weights and optimizer state of the last finished epoch and trains only the
-  remaining epochs. The shuffling order of the training data is fast-forwarded
-  too, so a resumed run ends with the same weights as an uninterrupted one
-  (given the same seed and op determinism);
+- resume after a disconnect: after every epoch the weights and the optimizer
+  state are written to `run_dir/backup/`, atomically (a new file per epoch,
+  then a small `state.json` switched with `os.replace`), so a kill at *any*
+  moment, even in the middle of a write, leaves a complete epoch to resume
+  from. Calling the same `fit()` again with the same `run_dir` restores it and
+  trains only the remaining epochs (`model.fit(initial_epoch=...)`). The
+  shuffling order of a resumed run is a fresh one;
 - optional early stopping.
-
-On the JAX backend the same call works: the strategy is a
-`runtime.JaxStrategy`, `keras.Model.fit` runs inside its scope (its
-`keras.distribution.DataParallel` shards each batch across the devices), the
-`tf.data` input is left as it is (no `experimental_distribute_dataset`, which
-is TensorFlow's), and `BackupAndRestore` resumes as on TensorFlow. With
-several devices each batch is cut to a multiple of the number of devices
-(Keras's JAX trainer cannot split an odd last batch), so fewer than that many
-examples per epoch are left out.
 
 ```python
 from secuah_dl import runtime, training
@@ -35,9 +28,12 @@ history = training.fit(
 
 import contextlib
 import csv
+import datetime
 import json
 import os
 import pathlib
+import shutil
+import warnings
 
 import keras
 
@@ -47,12 +43,25 @@ from secuah_dl._compat import require
 __all__ = ["fit", "resume_epoch", "read_log"]
 
 _BACKUP = "backup"
+_STATE = "state.json"
 _LOG = "log.csv"
 _BEST = "best.keras"
 
 
 def _tf():
     return require("tensorflow")
+
+
+def _read_state(backup):
+    """The backup's state, or None; raises ValueError when it is unusable."""
+    path = backup / _STATE
+    if not path.exists():
+        return None
+    state = json.loads(path.read_text())
+    weights = backup / state["weights"]
+    if not isinstance(state["epoch"], int) or not weights.is_file():
+        raise ValueError(f"{path} names {weights}, which is missing")
+    return state
 
 
 def resume_epoch(run_dir):
@@ -67,13 +76,11 @@ def resume_epoch(run_dir):
     """
     if run_dir is None:
         return 0
-    metadata = pathlib.Path(run_dir) / _BACKUP / "training_metadata.json"
-    if not metadata.exists():
-        return 0
     try:
-        return int(json.loads(metadata.read_text())["epoch"])
-    except (ValueError, KeyError, TypeError):
+        state = _read_state(pathlib.Path(run_dir) / _BACKUP)
+    except (ValueError, KeyError, TypeError, OSError):
         return 0
+    return state["epoch"] if state else 0
 
 
 def read_log(run_dir):
@@ -95,16 +102,78 @@ def read_log(run_dir):
         for row in csv.DictReader(handle):
             try:
                 rows[int(row["epoch"])] = row
-            except (KeyError, ValueError):
+            except (KeyError, ValueError, TypeError):
                 continue
     history = {"epoch": sorted(rows)}
     keys = [k for k in (next(iter(rows.values())) if rows else {}) if k != "epoch"]
     for key in keys:
-        history[key] = [
-            float(rows[e][key]) if rows[e].get(key) not in (None, "") else float("nan")
-            for e in history["epoch"]
-        ]
+        history[key] = [_number(rows[e].get(key)) for e in history["epoch"]]
     return history
+
+
+def _number(text):
+    try:
+        return float(text)
+    except (TypeError, ValueError):  # "" or CSVLogger's "NA"
+        return float("nan")
+
+
+class _Backup(keras.callbacks.Callback):
+    """Writes weights + optimizer state after each epoch, never in place.
+
+    `epoch-N.weights.h5` is written in full before `state.json` (replaced
+    atomically) points at it; the previous epoch's file is removed only
+    afterwards. A finished run removes the folder.
+    """
+
+    def __init__(self, folder):
+        super().__init__()
+        self.folder = pathlib.Path(folder)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = f"epoch-{epoch + 1:04d}.weights.h5"
+        self.model.save_weights(self.folder / name)
+        temporary = self.folder / f".{_STATE}.tmp"
+        temporary.write_text(json.dumps({"epoch": epoch + 1, "weights": name}))
+        os.replace(temporary, self.folder / _STATE)
+        for old in self.folder.glob("epoch-*.weights.h5"):
+            if old.name != name:
+                old.unlink(missing_ok=True)
+
+    def on_train_end(self, logs=None):
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _restore(model, backup, verbose):
+    """Loads the backup into `model`; returns the epoch to start from.
+
+    A backup that cannot be read is moved aside (nothing is deleted) and
+    training starts over, with a warning naming both folders.
+    """
+    try:
+        state = _read_state(backup)
+        if state is None:
+            return 0
+        if model.optimizer is not None and not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+        model.load_weights(backup / state["weights"])
+    except (ValueError, KeyError, TypeError, OSError) as error:
+        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+        aside = backup.with_name(f"{_BACKUP}.unreadable-{stamp}")
+        backup.rename(aside)
+        warnings.warn(
+            f"Could not resume from {backup} ({error}); it was moved to {aside} "
+            "and training starts from epoch 0.",
+            stacklevel=3,
+        )
+        return 0
+    for orphan in backup.glob("epoch-*.weights.h5"):
+        if orphan.name != state["weights"]:
+            orphan.unlink(missing_ok=True)  # written after the last switch
+    if verbose:
+        print(f"Reanudando {backup.parent} desde la época {state['epoch']}.")
+    return state["epoch"]
 
 
 def _task_index():
@@ -120,11 +189,9 @@ def _task_index():
 def _trim_to_replicas(dataset, replicas):
     """Cuts each batch to a multiple of `replicas` (JAX data parallelism).
 
-    Keras's JAX trainer fixes how batches are split across devices from the
-    first batch of an epoch, so a last batch that does not divide by the
-    number of devices fails. `runtime` mends that where it can; on a Keras
-    where it cannot, dropping the last batch's few extra examples (fewer
-    than `replicas` per epoch) keeps every batch splittable.
+    Used when `runtime.jax_odd_batches()` cannot mend Keras's JAX trainer
+    (keras-team/keras#21167): dropping the last batch's few extra examples
+    (fewer than `replicas` per epoch) keeps every batch splittable.
     """
     tf = _tf()
 
@@ -140,133 +207,46 @@ def _trim_to_replicas(dataset, replicas):
     return dataset.map(trim).filter(not_empty)
 
 
-def _resolve_model_jax(model, strategy):
-    if isinstance(model, keras.Model):
-        return model, strategy or runtime.get_strategy()
-    if callable(model):
-        strategy = strategy or runtime.get_strategy()
-        with strategy.scope():
-            built = model()
-        if not isinstance(built, keras.Model):
-            raise TypeError(
-                "The model builder must return a compiled `keras.Model`. "
-                f"Received: {type(built).__name__}"
-            )
-        return built, strategy
-    raise TypeError(
-        "`model` must be a compiled `keras.Model` or a function that builds one. "
-        f"Received: model of type {type(model).__name__}"
-    )
+def _build_in_scope(builder, strategy):
+    with strategy.scope():
+        built = builder()
+    if not isinstance(built, keras.Model):
+        raise TypeError(
+            "The model builder must return a compiled `keras.Model`. "
+            f"Received: {type(built).__name__}"
+        )
+    return built
 
 
 def _resolve_model(model, strategy):
-    if keras.backend.backend() == "jax":
-        return _resolve_model_jax(model, strategy)
+    jax = keras.backend.backend() == "jax"
+    if not isinstance(model, keras.Model) and not callable(model):
+        raise TypeError(
+            "`model` must be a compiled `keras.Model` or a function that builds one. "
+            f"Received: model of type {type(model).__name__}"
+        )
+    if jax:
+        strategy = strategy or runtime.get_strategy()
+        if isinstance(model, keras.Model):
+            return model, strategy
+        return _build_in_scope(model, strategy), strategy
     tf = _tf()
-    if isinstance(model, keras.Model):
-        built_under = getattr(model, "_distribute_strategy", None)
-        if strategy is None:
-            return model, model.distribute_strategy
-        if built_under is not strategy and strategy is not tf.distribute.get_strategy():
-            raise ValueError(
-                "The model was not created inside `strategy.scope()`, so it cannot "
-                "be trained with that strategy. Either build and compile it under "
-                "`with strategy.scope():`, or pass a function that builds it "
-                "(`fit(lambda: build_model(), ...)`) and fit() will call it in the "
-                f"scope. Received: model built under {type(built_under).__name__}, "
-                f"strategy={type(strategy).__name__}"
-            )
-        return model, strategy
-    if callable(model):
+    if not isinstance(model, keras.Model):
         strategy = strategy or tf.distribute.get_strategy()
-        with strategy.scope():
-            built = model()
-        if not isinstance(built, keras.Model):
-            raise TypeError(
-                "The model builder must return a compiled `keras.Model`. "
-                f"Received: {type(built).__name__}"
-            )
-        return built, strategy
-    raise TypeError(
-        "`model` must be a compiled `keras.Model` or a function that builds one. "
-        f"Received: model of type {type(model).__name__}"
-    )
-
-
-_ITERATORS_PER_EPOCH = []
-
-
-def _iterators_per_epoch():
-    """How many iterators `keras.Model.fit` creates on the training data per epoch.
-
-    Keras's own bookkeeping decides it (3.15 makes two: one to train on, one
-    made ready for the next epoch), so it is measured once, on a tiny probe,
-    rather than assumed.
-    """
-    if not _ITERATORS_PER_EPOCH:
-        tf = _tf()
-        from tensorflow.python.data.ops import dataset_ops
-
-        counts = []
-        original = dataset_ops.DatasetV2.__iter__
-        for epochs in (1, 3):
-            probe = tf.data.Dataset.from_tensor_slices(
-                (tf.zeros((4, 1)), tf.zeros((4, 1)))
-            ).batch(2)
-            created = []
-
-            def counting(self, probe=probe, created=created):
-                if self is probe:
-                    created.append(1)
-                return original(self)
-
-            dataset_ops.DatasetV2.__iter__ = counting
-            try:
-                model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
-                model.compile(optimizer="sgd", loss="mse")
-                model.fit(probe, epochs=epochs, verbose=0, shuffle=False)
-            finally:
-                dataset_ops.DatasetV2.__iter__ = original
-            counts.append(len(created))
-        _ITERATORS_PER_EPOCH.append(max((counts[1] - counts[0]) // 2, 1))
-    return _ITERATORS_PER_EPOCH[0]
-
-
-@contextlib.contextmanager
-def _multi_worker_workaround(model, strategy, element_spec):
-    """Lets `keras.Model.fit` run under MultiWorkerMirroredStrategy.
-
-    Keras 3 (checked up to 3.15.1) has two bugs on this path with the
-    TensorFlow backend: before its symbolic build it reduces the first
-    distributed batch with `strategy.reduce()`, which fails for `(x, y)`
-    tuples, and it reduces scalar metrics with `strategy.reduce("MEAN", v,
-    axis=0)`, which fails for scalars. Here the model is built from the
-    dataset's element spec instead, and metrics are averaged across workers
-    with `axis=None`. Both patches live only for the duration of one `fit()`.
-    `tests/test_distributed.py` fails if either is still needed and broken.
-    """
-    from keras.src import tree
-    from keras.src.backend.tensorflow import trainer as tf_trainer
-
-    if element_spec is not None:
-        with strategy.scope():
-            model._symbolic_build(data_batch=element_spec)
-        model.__dict__["_maybe_symbolic_build"] = lambda *args, **kwargs: None
-    original = tf_trainer.reduce_per_replica
-
-    def reduce_per_replica(values, strategy_, reduction):
-        if reduction in ("auto", "mean"):
-            return tree.map_structure(
-                lambda value: strategy_.reduce("MEAN", value, axis=None), values
-            )
-        return original(values, strategy_, reduction)
-
-    tf_trainer.reduce_per_replica = reduce_per_replica
-    try:
-        yield
-    finally:
-        tf_trainer.reduce_per_replica = original
-        model.__dict__.pop("_maybe_symbolic_build", None)
+        return _build_in_scope(model, strategy), strategy
+    built_under = getattr(model, "_distribute_strategy", None)
+    if strategy is None:
+        return model, model.distribute_strategy
+    if built_under is not strategy and strategy is not tf.distribute.get_strategy():
+        raise ValueError(
+            "The model was not created inside `strategy.scope()`, so it cannot "
+            "be trained with that strategy. Either build and compile it under "
+            "`with strategy.scope():`, or pass a function that builds it "
+            "(`fit(lambda: build_model(), ...)`) and fit() will call it in the "
+            f"scope. Received: model built under {type(built_under).__name__}, "
+            f"strategy={type(strategy).__name__}"
+        )
+    return model, strategy
 
 
 def fit(
@@ -322,8 +302,8 @@ def fit(
 
     Raises:
         TypeError: if `model` or `train_ds` has the wrong type.
-        ValueError: if `epochs` is not a positive integer, or the model was
-            built under another strategy.
+        ValueError: if `epochs` is not a positive integer, the model is not
+            compiled, or it was built under another strategy.
     """
     tf = _tf()
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
@@ -347,35 +327,32 @@ def fit(
         )
     if val_ds is None and monitor.startswith("val_"):
         monitor = monitor[len("val_") :]
+    kind = runtime.strategy_kind(strategy)
 
     callback_list = []
     start_epoch = 0
     if run_dir is not None:
         run_dir = pathlib.Path(run_dir)
-        if runtime._strategy_kind(strategy) == "multi_worker":
-            index = _task_index()
-            if index:
-                run_dir = run_dir / f"worker-{index}"
+        if kind == "multi_worker" and _task_index():
+            run_dir = run_dir / f"worker-{_task_index()}"
         run_dir.mkdir(parents=True, exist_ok=True)
-        start_epoch = min(resume_epoch(run_dir), epochs)
         if not model.built:
             raise ValueError(
                 "Resumable training needs a built model (give it an `Input` layer "
                 f"or call it once on a batch). Received: unbuilt model {model.name!r}"
             )
+        start_epoch = min(_restore(model, run_dir / _BACKUP, verbose), epochs)
         callback_list += [
             keras.callbacks.CSVLogger(str(run_dir / _LOG), append=start_epoch > 0),
             keras.callbacks.ModelCheckpoint(
                 str(run_dir / _BEST), monitor=monitor, save_best_only=True
             ),
-            keras.callbacks.BackupAndRestore(str(run_dir / _BACKUP)),
+            _Backup(run_dir / _BACKUP),
         ]
         if tensorboard:
             callback_list.append(
                 keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"))
             )
-        if start_epoch and verbose:
-            print(f"Resuming {run_dir} from epoch {start_epoch} of {epochs}.")
     # The user's callbacks run after the epoch is logged and backed up.
     callback_list += list(callbacks or [])
     if early_stopping_patience is not None:
@@ -387,38 +364,31 @@ def fit(
             )
         )
 
-    element_spec = getattr(train_ds, "element_spec", None)
-    jax_backend = keras.backend.backend() == "jax"
-    if (
-        jax_backend
-        and strategy.num_replicas_in_sync > 1
-        and not runtime._layouts_per_batch_shape()
-    ):
-        replicas = strategy.num_replicas_in_sync
-        train_ds = _trim_to_replicas(train_ds, replicas)
-        if val_ds is not None:
-            val_ds = _trim_to_replicas(val_ds, replicas)
-    if isinstance(train_ds, tf.data.Dataset) and not jax_backend:
-        train_ds = strategy.experimental_distribute_dataset(train_ds)
-    # A shuffled dataset draws a new order from its seed generator each time
-    # an iterator is created. Creating (and dropping) as many iterators as
-    # Keras created during the finished epochs puts a resumed run on the same
-    # orders as an uninterrupted one.
-    if start_epoch:
-        for _ in range(start_epoch * _iterators_per_epoch()):
-            iter(train_ds)
-
-    workaround = contextlib.nullcontext()
-    if jax_backend:
+    context = contextlib.ExitStack()
+    if keras.backend.backend() == "jax":
         # The DataParallel distribution (if any) shards each batch in fit().
-        workaround = strategy.scope()
-    elif runtime._strategy_kind(strategy) == "multi_worker":
-        workaround = _multi_worker_workaround(model, strategy, element_spec)
-    with workaround:
+        context.enter_context(strategy.scope())
+        if strategy.num_replicas_in_sync > 1 and not context.enter_context(
+            runtime.jax_odd_batches()
+        ):
+            replicas = strategy.num_replicas_in_sync
+            train_ds = _trim_to_replicas(train_ds, replicas)
+            if val_ds is not None:
+                val_ds = _trim_to_replicas(val_ds, replicas)
+    else:
+        element_spec = getattr(train_ds, "element_spec", None)
+        if isinstance(train_ds, tf.data.Dataset):
+            train_ds = strategy.experimental_distribute_dataset(train_ds)
+        if kind == "multi_worker":
+            context.enter_context(
+                runtime.multi_worker_fit(model, strategy, element_spec)
+            )
+    with context:
         history = model.fit(
             train_ds,
             validation_data=val_ds,
             epochs=epochs,
+            initial_epoch=start_epoch,
             callbacks=callback_list,
             class_weight=class_weight,
             shuffle=False,  # tf.data already shuffles (before batching)

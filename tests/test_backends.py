@@ -34,7 +34,7 @@ def test_data_parallel_over_two_host_devices_matches_one_device(tmp_path):
     assert report["single_replicas"] == 1 and report["single_layout_devices"] == 1
     assert report["parallel_replicas"] == 2 and report["parallel_kind"] == "mirrored"
     assert report["parallel_layout_devices"] == 2  # variables replicated on both
-    assert "2 replicas (JaxStrategy)" in report["describe"]
+    assert "2 réplicas (JaxStrategy)" in report["describe"]
     assert report["predict_shape"] == [5, 2]  # a batch of 5 still predicts
     # Same seed, data order and global batch: the same training, up to the
     # order of float32 sums, although every loop ends on a batch that does not

@@ -97,18 +97,25 @@ def _wait_for(path, process, timeout):
         time.sleep(0.2)
 
 
-def test_killed_run_resumes_and_matches_uninterrupted(tmp_path):
-    epochs, killed_after = 6, 3
+@pytest.mark.parametrize("where, resumes_at", [("after", 3), ("write", 2)])
+def test_killed_run_resumes_and_matches_uninterrupted(tmp_path, where, resumes_at):
+    """SIGKILL after an epoch's backup, or in the middle of writing it."""
+    epochs, killed_at = 5, 3
     reference = start_script(
         "resume_worker.py", tmp_path / "ref", epochs, tmp_path / "ref"
     )
     doomed = start_script(
-        "resume_worker.py", tmp_path / "run", epochs, tmp_path / "doomed", killed_after
+        "resume_worker.py",
+        tmp_path / "run",
+        epochs,
+        tmp_path / "doomed",
+        killed_at,
+        where,
     )
     _wait_for(tmp_path / "run" / "stalled", doomed, timeout=180)
     doomed.kill()  # SIGKILL from outside: no cleanup runs
     doomed.communicate()
-    assert training.resume_epoch(tmp_path / "run") == killed_after
+    assert training.resume_epoch(tmp_path / "run") == resumes_at
     finish(reference, timeout=180)
     finish(
         start_script(
@@ -116,21 +123,39 @@ def test_killed_run_resumes_and_matches_uninterrupted(tmp_path):
         ),
         timeout=180,
     )
-
     resumed = json.loads((tmp_path / "resumed.json").read_text())
-    assert resumed["ran"] == list(
-        range(killed_after, epochs)
-    )  # only the remaining epochs
-    assert resumed["resumed_from"] == killed_after
-    assert resumed["logged_epochs"] == list(
-        range(epochs)
-    )  # history covers the whole run
     reference_log = json.loads((tmp_path / "ref.json").read_text())
+    assert resumed["ran"] == list(range(resumes_at, epochs))  # only what was left
+    assert resumed["resumed_from"] == resumes_at
+    assert resumed["logged_epochs"] == list(range(epochs))  # the whole run
+    # Weights and optimizer state came back exactly: same steps, same result.
+    assert resumed["iterations"] == reference_log["iterations"]
     np.testing.assert_allclose(resumed["loss"], reference_log["loss"], rtol=1e-6)
     final, expected = np.load(tmp_path / "resumed.npz"), np.load(tmp_path / "ref.npz")
     assert len(final.files) == 6
     for name in expected.files:
         np.testing.assert_array_equal(final[name], expected[name])
+    assert not (tmp_path / "run" / "backup").exists()
+
+
+def test_unreadable_backup_is_moved_aside_not_deleted(data, tmp_path):
+    backup = tmp_path / "backup"
+    backup.mkdir()
+    (backup / "epoch-0002.weights.h5").write_bytes(b"not hdf5")
+    (backup / "state.json").write_text(
+        '{"epoch": 2, "weights": "epoch-0002.weights.h5"}'
+    )
+    assert training.resume_epoch(tmp_path) == 2
+    with pytest.warns(UserWarning, match="Could not resume.*moved to"):
+        history = training.fit(
+            toy2d.build_model, *data, epochs=2, run_dir=tmp_path, verbose=0
+        )
+    assert history.resumed_from == 0 and history.epoch == [0, 1]
+    aside = list(tmp_path.glob("backup.unreadable-*"))
+    assert (
+        len(aside) == 1
+        and (aside[0] / "epoch-0002.weights.h5").read_bytes() == b"not hdf5"
+    )
 
 
 def test_trim_to_replicas_keeps_every_batch_splittable():

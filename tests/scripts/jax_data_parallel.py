@@ -6,7 +6,7 @@ Both runs use the same seed, data order and global batch (32), so their final
 weights must agree up to float32 summation order. The training and validation
 sets (505 and 495 points) end on odd batches, which cannot be split over 2
 devices, and `predict`/`evaluate` run on 37 points in batches of 8, so the last
-batch of every loop is odd too. Writes OUT_PREFIX.json
+batch of every loop is odd too (inside `strategy.scope()`). Writes OUT_PREFIX.json
 (devices, replicas, losses, how the variables are laid out) and OUT_PREFIX.npz
 (`single_<i>` and `parallel_<i>` weights).
 """
@@ -43,9 +43,10 @@ def train(kind):
     layout = len(model.trainable_variables[0].value.sharding.device_set)
     points = np.random.default_rng(1).normal(size=(37, 2)).astype("float32")
     labels = keras.utils.to_categorical(points[:, 0] > 0, 2)
-    predictions = model.predict(points, batch_size=8, verbose=0)
-    evaluation = model.evaluate(points, labels, batch_size=8, verbose=0)
-    small = model.predict(np.zeros((5, 2), "float32"), verbose=0)
+    with strategy.scope():  # odd last batches over several devices (see runtime)
+        predictions = model.predict(points, batch_size=8, verbose=0)
+        evaluation = model.evaluate(points, labels, batch_size=8, verbose=0)
+        small = model.predict(np.zeros((5, 2), "float32"), verbose=0)
     return (
         strategy,
         model.get_weights(),
