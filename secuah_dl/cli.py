@@ -5,13 +5,20 @@ secuah-dl info                       # the runtime line (device, precision, vers
 secuah-dl list                       # the practicals that can be run
 secuah-dl run toy2d [--quick] [--out runs]
 secuah-dl run all --quick --out runs # every practical, report in runs/REPORT.md
+secuah-dl run transfer --source pneumoniamnist.npz --backbone mobilenet --epochs 5
 secuah-dl predict runs/transfer/model.keras rx.png   # probabilities + Grad-CAM PNG
 secuah-dl grade entregas/*.ipynb --json notas.json   # instructors: score table
 ```
+
+`run` passes the options given (`--source`, `--epochs`, `--batch-size`,
+`--weights`, `--image-size`, `--backbone`, `--set KEY=VALUE`) to the
+practical's `run()`, after checking that it takes them.
 """
 
 import argparse
 import importlib
+import inspect
+import json
 import os
 import pathlib
 import sys
@@ -45,7 +52,7 @@ PRACTICALS = {
     ),
 }
 
-__all__ = ["PRACTICALS", "main", "run_practicals"]
+__all__ = ["OPTIONS", "PRACTICALS", "main", "run_practicals"]
 
 
 def _quiet_tensorflow():
@@ -55,7 +62,56 @@ def _quiet_tensorflow():
     matplotlib.use("Agg")
 
 
-def run_practicals(names, *, quick=False, out_dir="runs", seed=0):
+# CLI flag -> keyword of a practical's `run()`.
+OPTIONS = {
+    "source": "source",
+    "epochs": "epochs",
+    "batch_size": "batch_size",
+    "weights": "weights",
+    "image_size": "image_size",
+    "backbone": "backbone",
+}
+
+
+def _check_out_dir(out_dir):
+    """Creates `out_dir` and writes a probe file, or raises a clear ValueError."""
+    out_dir = pathlib.Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / ".secuah-dl-write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as error:
+        raise ValueError(
+            f"Cannot write the report into `{out_dir}` ({error.strerror or error}). "
+            "Choose a folder you can write to with --out. "
+            f"Received: out_dir={str(out_dir)!r}"
+        ) from None
+    return out_dir
+
+
+def _check_options(names, options):
+    """Refuses options a practical's `run()` does not take, before anything runs."""
+    for name in names:
+        parameters = inspect.signature(
+            importlib.import_module(PRACTICALS[name][0]).run
+        ).parameters
+        takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+        unknown = [key for key in options if key not in parameters and not takes_any]
+        if unknown:
+            accepted = [
+                k
+                for k in parameters
+                if k not in ("quick", "out_dir", "seed", "strategy")
+            ]
+            raise ValueError(
+                f"The practical {name!r} does not take "
+                f"{', '.join('--' + k.replace('_', '-') for k in unknown)}. Its options: "
+                f"{', '.join(accepted) or 'none'}. Received: {sorted(options)}"
+            )
+
+
+def run_practicals(names, *, quick=False, out_dir="runs", seed=0, options=None):
     """Runs practicals by name and writes `REPORT.md` + `metrics.json`.
 
     Args:
@@ -64,23 +120,35 @@ def run_practicals(names, *, quick=False, out_dir="runs", seed=0):
         out_dir: str or path-like. Report folder; each practical writes into
             `out_dir/<name>/`. Defaults to `"runs"`.
         seed: int. Seed passed to every practical. Defaults to `0`.
+        options: dict or None. Extra keyword arguments for each practical's
+            `run()` (e.g. `{"epochs": 3, "source": "data.npz"}`).
 
     Returns:
         A tuple `(results, report_path)`.
 
     Raises:
-        ValueError: if a name is unknown (the message lists the known ones).
+        ValueError: if a name is unknown (the message lists the known ones), a
+            practical does not take an option, `source` is given for several
+            practicals, or `out_dir` cannot be written; all before anything
+            runs.
     """
     names = list(PRACTICALS) if list(names) == ["all"] else list(names)
+    options = dict(options or {})
     unknown = [n for n in names if n not in PRACTICALS]
     if unknown:
         raise ValueError(
             f"Unknown practical {', '.join(map(repr, unknown))}. Expected one of: "
             f"{', '.join(PRACTICALS)} or 'all'. Received: {names}"
         )
+    if "source" in options and len(names) > 1:
+        raise ValueError(
+            "--source names the data of one practical: run one at a time. "
+            f"Received: {names}"
+        )
+    _check_options(names, options)
+    out_dir = _check_out_dir(out_dir)
     from secuah_dl import results as results_module
 
-    out_dir = pathlib.Path(out_dir)
     results = []
     for name in names:
         module = importlib.import_module(PRACTICALS[name][0])
@@ -89,7 +157,7 @@ def run_practicals(names, *, quick=False, out_dir="runs", seed=0):
             flush=True,
         )
         start = time.perf_counter()
-        result = module.run(quick=quick, out_dir=out_dir / name, seed=seed)
+        result = module.run(quick=quick, out_dir=out_dir / name, seed=seed, **options)
         print(
             f"[secuah-dl] {name}: done in {time.perf_counter() - start:.1f} s -> {result.out_dir}",
             flush=True,
@@ -97,6 +165,14 @@ def run_practicals(names, *, quick=False, out_dir="runs", seed=0):
         results.append(result)
     report = results_module.write_report(results, out_dir, quick=quick)
     return results, report
+
+
+def _parse_value(text):
+    """`--set` values: JSON when they parse (numbers, true, lists), else strings."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
 
 
 def _parser():
@@ -123,6 +199,21 @@ def _parser():
     )
     run.add_argument("--out", default="runs", help="output folder (default: runs)")
     run.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    run.add_argument(
+        "--source", help="data: a file or folder (one practical at a time)"
+    )
+    run.add_argument("--epochs", type=int, help="training epochs")
+    run.add_argument("--batch-size", type=int, help="batch size")
+    run.add_argument("--weights", help="backbone weights: imagenet, none or a .h5 path")
+    run.add_argument("--image-size", type=int, help="image side in pixels")
+    run.add_argument("--backbone", help="transfer backbone, e.g. vgg16, resnet50")
+    run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any other keyword of the practical's run() (repeatable)",
+    )
     predict = sub.add_parser(
         "predict",
         help="class probabilities + a Grad-CAM PNG per image (transfer models)",
@@ -187,7 +278,7 @@ def _predict(args, parser):
 
     try:
         outcome = transfer.predict_images(args.model, args.images, out_dir=args.out)
-    except ValueError as error:
+    except (ValueError, OSError) as error:
         parser.error(str(error))
     print(f"[secuah-dl] model loaded in {outcome['load_seconds']:.2f} s")
     for item in outcome["predictions"]:
@@ -229,9 +320,23 @@ def main(argv=None):
 
         print(runtime.describe())
         return 0
+    options = {
+        keyword: getattr(args, flag)
+        for flag, keyword in OPTIONS.items()
+        if getattr(args, flag) is not None
+    }
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep or not key.isidentifier():
+            parser.error(f"--set takes KEY=VALUE. Received: {item!r}")
+        options[key] = _parse_value(value)
     try:
         results, report = run_practicals(
-            args.names, quick=args.quick, out_dir=args.out, seed=args.seed
+            args.names,
+            quick=args.quick,
+            out_dir=args.out,
+            seed=args.seed,
+            options=options,
         )
     except ValueError as error:
         parser.error(str(error))

@@ -38,7 +38,33 @@ def test_missing_command_is_a_usage_error(capsys):
     assert error.value.code == 2
 
 
-def test_info_and_run_all_as_a_user_would(tmp_path):
+def test_options_are_checked_before_anything_runs(tmp_path):
+    with pytest.raises(ValueError, match=r"'toy2d' does not take --backbone"):
+        cli.run_practicals(["toy2d"], out_dir=tmp_path, options={"backbone": "vgg16"})
+    with pytest.raises(ValueError, match="run one at a time"):
+        cli.run_practicals(["all"], out_dir=tmp_path, options={"source": "x.csv"})
+    assert not any(tmp_path.iterdir())  # nothing ran
+
+
+@pytest.mark.parametrize("where", ["a_file/sub", "/proc/secuah-dl"])
+def test_unwritable_output_folder_fails_at_once(tmp_path, where, capsys):
+    (tmp_path / "a_file").write_text("not a folder")
+    out = where if where.startswith("/") else str(tmp_path / where)
+    with pytest.raises(SystemExit) as error:
+        cli.main(["run", "toy2d", "--quick", "--out", out])
+    assert error.value.code == 2
+    err = capsys.readouterr().err
+    assert "Cannot write the report" in err and out in err
+
+
+def test_set_values_are_parsed_as_json_or_text():
+    assert cli._parse_value("3") == 3 and cli._parse_value("0.5") == 0.5
+    assert cli._parse_value("true") is True and cli._parse_value("vgg16") == "vgg16"
+    with pytest.raises(SystemExit):
+        cli.main(["run", "toy2d", "--set", "no-equals-sign"])
+
+
+def test_info_and_one_practical_as_a_user_would(tmp_path):
     env = subprocess_env()
     info = subprocess.run(
         [sys.executable, "-m", "secuah_dl", "info"],
@@ -48,10 +74,21 @@ def test_info_and_run_all_as_a_user_would(tmp_path):
         timeout=120,
     )
     assert info.returncode == 0, info.stderr
-    assert "backend tensorflow" in info.stdout and "replica" in info.stdout
+    assert "backend tensorflow" in info.stdout and "réplica" in info.stdout
     out = tmp_path / "runs"
     job = subprocess.run(
-        [sys.executable, "-m", "secuah_dl", "run", "all", "--quick", "--out", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "secuah_dl",
+            "run",
+            "toy2d",
+            "--quick",
+            "--epochs",
+            "30",
+            "--out",
+            str(out),
+        ],
         env=env,
         capture_output=True,
         text=True,
@@ -61,9 +98,27 @@ def test_info_and_run_all_as_a_user_would(tmp_path):
     assert job.returncode == 0, job.stdout + job.stderr
     report = (out / "REPORT.md").read_text()
     summary = json.loads((out / "metrics.json").read_text())
-    assert set(summary) == set(cli.PRACTICALS)
-    toy = summary["toy2d"]
-    assert toy["metrics"]["accuracy"] >= 0.935
-    assert "synthetic" in toy["data"]
+    assert set(summary) == {"toy2d"}
+    assert summary["toy2d"]["metrics"]["accuracy"] >= 0.9
+    assert "synthetic" in summary["toy2d"]["data"].lower()
     assert "![probability_maps](toy2d/probability_maps.png)" in report
     assert (out / "toy2d" / "probability_maps.png").stat().st_size > 10_000
+
+
+@pytest.mark.large
+def test_the_main_job_runs_every_practical_on_real_data(tmp_path):
+    """`bash scripts/demo.sh` without the install: every practical, quick mode."""
+    out = tmp_path / "runs"
+    job = subprocess.run(
+        [sys.executable, "-m", "secuah_dl", "run", "all", "--quick", "--out", str(out)],
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=ROOT,
+    )
+    assert job.returncode == 0, job.stdout + job.stderr
+    summary = json.loads((out / "metrics.json").read_text())
+    assert set(summary) == set(cli.PRACTICALS)
+    for name, result in summary.items():
+        assert result["data"], name
