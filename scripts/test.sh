@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: creates .venv, installs, runs pytest
-# on the TensorFlow backend, then the backend-agnostic part again on JAX.
+# on the TensorFlow backend, then, on the JAX backend, the tests of what differs
+# by backend (marked `both_backends`: fit, custom train steps, gradients, and
+# every workbook). Two pytest workers share the machine's cores (pytest-xdist).
 # Extra arguments go to the first pytest run only (e.g. `bash scripts/test.sh -k toy2d`);
 # with arguments, or with SECUAH_DL_SKIP_JAX=1, the JAX run is skipped.
+# `--run-large` adds the slow extras (the main job, benchmarks, multi-worker).
 source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
-python -m pytest "$@"
+workers="${SECUAH_DL_WORKERS:-2}"
+start=$(date +%s)
+python -m pytest -n "$workers" --dist loadgroup "$@"
 if [ $# -eq 0 ] && [ "${SECUAH_DL_SKIP_JAX:-0}" != "1" ]; then
-    echo "[test] second run on the JAX backend (tests that are not TensorFlow-only)"
-    KERAS_BACKEND=jax python -m pytest -m "not tf_only" \
-        tests/test_runtime.py tests/test_training.py tests/test_toy2d.py \
-        tests/test_fundamentals.py tests/test_demand.py tests/test_smiles.py \
-        tests/test_smiles_learning.py tests/test_autoencoders.py tests/test_transfer.py \
-        tests/test_backends.py tests/test_notebooks.py
+    echo "[test] second run on the JAX backend (tests marked both_backends)"
+    KERAS_BACKEND=jax python -m pytest -n "$workers" --dist loadgroup -m both_backends
 fi
+echo "[test] done in $(( $(date +%s) - start )) s"

@@ -55,6 +55,7 @@ def _rows(table):
     return {row[table["columns"][0]["key"]]: row for row in table["rows"]}
 
 
+@pytest.mark.large
 def test_quick_run_gives_every_benchmark_a_table_with_a_unit_baseline(quick_tables):
     tables, stdout = quick_tables
     names = list(_import("run").discover())  # what `run.py` runs: every bench_*.py
@@ -74,6 +75,7 @@ def test_quick_run_gives_every_benchmark_a_table_with_a_unit_baseline(quick_tabl
                     assert math.isfinite(value), (table["name"], row)
 
 
+@pytest.mark.large
 def test_quick_tables_keep_the_invariants_each_benchmark_documents(quick_tables):
     tables, _ = quick_tables
     # Same model, same seeds: the step model and the naive way draw the same tokens.

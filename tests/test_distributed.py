@@ -8,6 +8,7 @@ import json
 import socket
 
 import numpy as np
+import pytest
 from conftest import finish, start_script, subprocess_env
 
 
@@ -20,6 +21,7 @@ def _result(prefix):
     ]
 
 
+@pytest.mark.large
 def test_two_replicas_match_one_device_band(tmp_path):
     single = start_script("distributed_worker.py", "single", tmp_path / "single")
     mirrored = start_script("distributed_worker.py", "mirrored2", tmp_path / "mirrored")
@@ -46,6 +48,7 @@ def _free_ports(count):
             s.close()
 
 
+@pytest.mark.large
 def test_two_workers_on_loopback_end_identical(tmp_path):
     workers = [f"127.0.0.1:{port}" for port in _free_ports(2)]
     processes = []

@@ -103,6 +103,7 @@ def test_choose_precision_override_and_errors():
         runtime.choose_precision("cpu", override="fp8")
 
 
+@pytest.mark.both_backends
 def test_get_strategy_on_this_machine(monkeypatch):
     monkeypatch.delenv("TF_CONFIG", raising=False)
     monkeypatch.setenv(runtime.STRATEGY_ENV, "cpu")
@@ -129,6 +130,7 @@ def test_set_precision_env_override(monkeypatch):
         keras.mixed_precision.set_global_policy("float32")
 
 
+@pytest.mark.both_backends
 def test_seed_everything_is_reproducible():
     runtime.seed_everything(7)
     first = keras.random.normal((4,)), np.random.rand(3)
@@ -141,6 +143,7 @@ def test_seed_everything_is_reproducible():
             runtime.seed_everything(bad)
 
 
+@pytest.mark.both_backends
 def test_global_batch_size():
     assert runtime.global_batch_size(32) == 32
     strategy = runtime.get_strategy("cpu")
@@ -176,6 +179,7 @@ def test_describe_is_one_informative_line():
         assert part in line
 
 
+@pytest.mark.both_backends
 def test_value_and_gradients_on_this_backend():
     def loss_fn(values):
         return keras.ops.sum(values["w"] ** 2) + keras.ops.sum(values["b"])
@@ -189,6 +193,7 @@ def test_value_and_gradients_on_this_backend():
     assert grads["w"].dtype == np.float64  # float64 stays float64 (JAX too)
 
 
+@pytest.mark.both_backends
 @pytest.mark.jax_only
 def test_jax_strategy_describe_and_tf_only_features(monkeypatch):
     import jax
@@ -215,6 +220,7 @@ def test_jax_strategy_describe_and_tf_only_features(monkeypatch):
         runtime.split_cpu(2)
 
 
+@pytest.mark.both_backends
 def test_setup_prints_the_runtime_in_spanish_and_warns_without_accelerator(capsys):
     strategy = runtime.setup(quick=True, seed=3)
     out = capsys.readouterr().out

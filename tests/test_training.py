@@ -37,6 +37,7 @@ def test_rejects_bad_epochs(data, epochs):
         training.fit(toy2d.build_model(), data[0], epochs=epochs)
 
 
+@pytest.mark.both_backends
 def test_rejects_uncompiled_and_non_models(data):
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
     with pytest.raises(ValueError, match="compiled"):
@@ -58,6 +59,7 @@ def test_model_must_come_from_the_strategy_scope(data):
     assert history.model.distribute_strategy is strategy
 
 
+@pytest.mark.both_backends
 def test_run_dir_logs_and_best_model(data, tmp_path):
     history = training.fit(
         toy2d.build_model, *data, epochs=3, run_dir=tmp_path, verbose=0
@@ -138,6 +140,7 @@ def test_killed_run_resumes_and_matches_uninterrupted(tmp_path, where, resumes_a
     assert not (tmp_path / "run" / "backup").exists()
 
 
+@pytest.mark.both_backends
 def test_unreadable_backup_is_moved_aside_not_deleted(data, tmp_path):
     backup = tmp_path / "backup"
     backup.mkdir()
