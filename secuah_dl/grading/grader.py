@@ -41,7 +41,7 @@ import unicodedata
 
 from secuah_dl.grading import core, wire
 from secuah_dl.grading.exercises import get_exercise, list_exercises
-from secuah_dl.grading.sandbox import Box, Limits, LineReader, Reaper
+from secuah_dl.grading.sandbox import Box, Kernel, Limits, LineReader, Reaper
 
 __all__ = [
     "GradeReport",
@@ -54,10 +54,9 @@ __all__ = [
 
 _CHECK_CALL = re.compile(r"""check\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']""")
 _STARTUP = 120.0  # seconds for Python/Jupyter to start: not the student's time
-_GRACE = 3.0  # seconds an interrupted cell gets to stop before its kernel is killed
 _MAX_KERNELS = 4  # kernel starts per notebook (one, plus restarts after kills)
 _MAX_SUBMISSION = 128 * 2**20  # bytes
-_MAX_MESSAGE = wire.MAX_BYTES + 2**20  # largest IOPub message read from a kernel
+_MAX_LINE = wire.MAX_BYTES + 2**20  # longest payload line read from a worker
 _ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|.)")
 
 
@@ -367,7 +366,7 @@ def _module_attempt(box, job, pending, results, limits, reaper):
             stderr=log,
             start_new_session=True,
         )
-    reader = LineReader(process.stdout, _MAX_MESSAGE)
+    reader = LineReader(process.stdout, _MAX_LINE)
 
     def wait_for(tag, seconds):
         until = min(deadline, time.monotonic() + seconds)
@@ -458,89 +457,6 @@ def _only_checks(source):
     )
 
 
-class _Kernel:
-    """A Jupyter kernel in the box, driven one cell at a time."""
-
-    def __init__(self, box):
-        import zmq
-        from jupyter_client import KernelManager
-        from jupyter_client.kernelspec import KernelSpecManager
-
-        self.context = zmq.Context()
-        self.context.setsockopt(zmq.MAXMSGSIZE, _MAX_MESSAGE)
-        specs = KernelSpecManager(kernel_dirs=[str(box.kernel_spec_dir())])
-        # IPC sockets in the box (no TCP port open to other users).
-        self.manager = KernelManager(
-            kernel_name="secuah-grade",
-            kernel_spec_manager=specs,
-            transport="ipc",
-            ip=str(box.root / "nucleo"),
-            connection_file=str(box.root / "conexion.json"),
-        )
-        self.client = None
-        try:
-            with open(box.log, "ab") as log:
-                self.manager.start_kernel(
-                    env=box.env, cwd=str(box.work), stdout=log, stderr=log
-                )
-            self.client = self.manager.client(context=self.context)
-            self.client.start_channels()
-            self.client.wait_for_ready(timeout=_STARTUP)
-        except BaseException:
-            self.close()
-            raise
-
-    def run(self, code, seconds, deadline):
-        """Runs a cell: `("ok" | "error" | "interrupted" | "lost", payloads)`."""
-        msg_id = self.client.execute(
-            code, store_history=False, allow_stdin=False, stop_on_error=False
-        )
-        state, found = self._wait(msg_id, min(deadline, time.monotonic() + seconds))
-        if state != "timeout":
-            return state, found
-        try:  # KeyboardInterrupt in the cell; if it will not stop, the kernel goes
-            self.manager.interrupt_kernel()
-        except Exception:  # noqa: BLE001 - the kernel may be gone already
-            return "lost", found
-        state, _ = self._wait(msg_id, time.monotonic() + _GRACE)
-        return ("interrupted" if state in ("ok", "error") else "lost"), found
-
-    def _wait(self, msg_id, until):
-        import queue
-
-        found, size, state = [], 0, "ok"
-        while (remaining := until - time.monotonic()) > 0:
-            try:
-                message = self.client.get_iopub_msg(timeout=min(remaining, 0.5))
-            except queue.Empty:
-                if not self.manager.is_alive():
-                    return "lost", found
-                continue
-            if message.get("parent_header", {}).get("msg_id") != msg_id:
-                continue
-            kind, content = message.get("msg_type"), message.get("content", {})
-            if kind == "display_data":
-                text = content.get("data", {}).get(wire.MIME)
-                if isinstance(text, str) and size + len(text) <= _MAX_MESSAGE:
-                    found.append(text)
-                    size += len(text)
-            elif kind == "error":
-                state = "error"
-            elif kind == "status" and content.get("execution_state") == "idle":
-                return state, found
-        return "timeout", found
-
-    def close(self):
-        try:
-            if self.client is not None:
-                self.client.stop_channels()
-            if self.manager.has_kernel:
-                self.manager.shutdown_kernel(now=True)
-        except Exception:  # noqa: BLE001 - the reaper kills what is left
-            pass
-        self.context.destroy(linger=0)
-
-
 class _Notebook:
     """Runs a notebook's cells, restarting (and replaying) after a kill."""
 
@@ -561,7 +477,7 @@ class _Notebook:
                     return False
                 self.starts += 1
                 try:
-                    self.kernel, self.ran = _Kernel(self.box), 0
+                    self.kernel, self.ran = Kernel(self.box, _STARTUP), 0
                 except Exception as error:  # noqa: BLE001
                     self.problem = f"el núcleo de Jupyter no arrancó ({error})"
                     self.reaper.sweep()

@@ -13,6 +13,8 @@ The grader (`grader`) uses these pieces; none of them runs student code:
   submission detaches (`setsid`, double fork) come back to the grader as
   orphans, and kills every one of them before any result is written.
 - `LineReader`: reads a pipe line by line with a deadline and a size cap.
+- `Kernel`: a Jupyter kernel in the box, driven cell by cell with time
+  limits enforced from outside (interrupt, then kill).
 
 See `docs/grading.md` for what this defends and what it does not.
 """
@@ -21,6 +23,7 @@ import ctypes
 import dataclasses
 import os
 import pathlib
+import queue
 import selectors
 import shutil
 import signal
@@ -29,7 +32,9 @@ import sys
 import tempfile
 import time
 
-__all__ = ["Box", "Limits", "LineReader", "Reaper"]
+from secuah_dl.grading import wire
+
+__all__ = ["Box", "Kernel", "Limits", "LineReader", "Reaper"]
 
 # Variables a student's process may inherit: configuration, never secrets.
 _ALLOWED_ENV = (
@@ -72,6 +77,15 @@ class Limits:
     memory_mb: int = 8192
     file_size_mb: int = 1024
     processes: int = 512
+
+    def __post_init__(self):
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if value is not None and (not isinstance(value, int) or value < 0):
+                raise ValueError(
+                    f"`{field.name}` must be a non-negative integer (0: no limit). "
+                    f"Received: {field.name}={value!r}"
+                )
 
     def as_args(self):
         """The worker's command-line options for these limits.
@@ -253,6 +267,120 @@ class Box:
             None.
         """
         shutil.rmtree(self.root, onerror=_on_rmtree_error)
+
+
+class Kernel:
+    """A Jupyter kernel started in a `Box`, driven one cell at a time.
+
+    The kernel runs the box's kernel spec (the limits, then IPython) with
+    the box's environment and working folder, over IPC sockets in the box.
+    Only display data of type `wire.MIME` is kept from what it publishes,
+    and no message larger than `max_message` bytes is read.
+
+    Args:
+        box: `Box`.
+        startup: float. Seconds to wait for the kernel to answer.
+        max_message: int. Largest message read, in bytes. Defaults to
+            `wire.MAX_BYTES` plus 1 MiB.
+    """
+
+    GRACE = 3.0
+    """Seconds an interrupted cell gets to stop before the kernel is lost."""
+
+    def __init__(self, box, startup, max_message=None):
+        import zmq
+        from jupyter_client import KernelManager
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        self.context = zmq.Context()
+        self.max_message = max_message or wire.MAX_BYTES + 2**20
+        self.context.setsockopt(zmq.MAXMSGSIZE, self.max_message)
+        specs = KernelSpecManager(kernel_dirs=[str(box.kernel_spec_dir())])
+        # IPC sockets in the box (no TCP port open to other users).
+        self.manager = KernelManager(
+            kernel_name="secuah-grade",
+            kernel_spec_manager=specs,
+            transport="ipc",
+            ip=str(box.root / "nucleo"),
+            connection_file=str(box.root / "conexion.json"),
+        )
+        self.client = None
+        try:
+            with open(box.log, "ab") as log:
+                self.manager.start_kernel(
+                    env=box.env, cwd=str(box.work), stdout=log, stderr=log
+                )
+            self.client = self.manager.client(context=self.context)
+            self.client.start_channels()
+            self.client.wait_for_ready(timeout=startup)
+        except BaseException:
+            self.close()
+            raise
+
+    def run(self, code, seconds, deadline):
+        """Runs a cell, interrupting it (then giving up) when it overruns.
+
+        Args:
+            code: str. The cell's source.
+            seconds: float. Time limit of the cell.
+            deadline: float. A `time.monotonic()` value it must also meet.
+
+        Returns:
+            `(state, payloads)`: state `"ok"`, `"error"` (it raised),
+            `"interrupted"` (stopped by KeyboardInterrupt; the kernel is
+            usable) or `"lost"` (the kernel died or would not stop: close
+            it); payloads the `wire.MIME` texts it published.
+        """
+        msg_id = self.client.execute(
+            code, store_history=False, allow_stdin=False, stop_on_error=False
+        )
+        state, found = self._wait(msg_id, min(deadline, time.monotonic() + seconds))
+        if state != "timeout":
+            return state, found
+        try:  # KeyboardInterrupt in the cell; if it will not stop, the kernel goes
+            self.manager.interrupt_kernel()
+        except Exception:  # noqa: BLE001 - the kernel may be gone already
+            return "lost", found
+        state, _ = self._wait(msg_id, time.monotonic() + self.GRACE)
+        return ("interrupted" if state in ("ok", "error") else "lost"), found
+
+    def _wait(self, msg_id, until):
+        found, size, state = [], 0, "ok"
+        while (remaining := until - time.monotonic()) > 0:
+            try:
+                message = self.client.get_iopub_msg(timeout=min(remaining, 0.5))
+            except queue.Empty:
+                if not self.manager.is_alive():
+                    return "lost", found
+                continue
+            if message.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind, content = message.get("msg_type"), message.get("content", {})
+            if kind == "display_data":
+                text = content.get("data", {}).get(wire.MIME)
+                if isinstance(text, str) and size + len(text) <= self.max_message:
+                    found.append(text)
+                    size += len(text)
+            elif kind == "error":
+                state = "error"
+            elif kind == "status" and content.get("execution_state") == "idle":
+                return state, found
+        return "timeout", found
+
+    def close(self):
+        """Stops the kernel (the `Reaper` kills whatever it left).
+
+        Returns:
+            None.
+        """
+        try:
+            if self.client is not None:
+                self.client.stop_channels()
+            if self.manager.has_kernel:
+                self.manager.shutdown_kernel(now=True)
+        except Exception:  # noqa: BLE001 - the reaper kills what is left
+            pass
+        self.context.destroy(linger=0)
 
 
 def _children(pid):
