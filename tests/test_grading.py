@@ -328,6 +328,35 @@ def {name}(*args):
 _LEGACY = get_exercise("tamano_salida").judge.__module__.endswith("._legacy")
 
 
+def _spy(batch, file_size):
+    """`tamano_salida`, right only in the environment the grader promises."""
+    return f"""\
+import importlib.util, os, pathlib, resource
+import secuah_dl
+
+def tamano_salida(n, k, p, s):
+    cwd, home = pathlib.Path.cwd().resolve(), pathlib.Path(os.environ["HOME"])
+    package = pathlib.Path(secuah_dl.__file__).resolve()
+    problems = [
+        name
+        for name, bad in (
+            ("instructor variable", "SECRETO_DOCENTE" in os.environ),
+            ("results channel", "SECUAH_DL_GRADE_LOG" in os.environ),
+            ("real HOME", home == pathlib.Path({str(pathlib.Path.home())!r})),
+            ("HOME outside the working copy", cwd.parent != home.resolve().parent),
+            ("batch folder", {str(batch)!r} in str(cwd)),
+            ("checkout package", {str(ROOT)!r} in str(package)),
+            ("tests importable", importlib.util.find_spec("grading") is not None),
+            ("file limit", resource.getrlimit(resource.RLIMIT_FSIZE)[0] != {file_size}),
+        )
+        if bad
+    ]
+    if problems:
+        raise AssertionError(", ".join(problems))
+    return (n + 2 * p - k) // s + 1
+"""
+
+
 def _modules(folder, trace, pidfile):
     """The module batch: an honest student and one per attack or bad case."""
     batch = str(folder)
@@ -397,31 +426,7 @@ def tamano_salida(n, k, p, s):
     return module.tamano_salida(n, k, p, s)
 """,
         # Right only in the environment the grader promises.
-        "espia.py": f"""\
-import importlib.util, os, pathlib, resource
-import secuah_dl
-
-def tamano_salida(n, k, p, s):
-    cwd, home = pathlib.Path.cwd().resolve(), pathlib.Path(os.environ["HOME"])
-    package = pathlib.Path(secuah_dl.__file__).resolve()
-    problems = [
-        name
-        for name, bad in (
-            ("instructor variable", "SECRETO_DOCENTE" in os.environ),
-            ("results channel", "SECUAH_DL_GRADE_LOG" in os.environ),
-            ("real HOME", home == pathlib.Path({str(pathlib.Path.home())!r})),
-            ("HOME outside the working copy", cwd.parent != home.resolve().parent),
-            ("batch folder", {batch!r} in str(cwd)),
-            ("checkout package", {str(ROOT)!r} in str(package)),
-            ("tests importable", importlib.util.find_spec("grading") is not None),
-            ("no file limit", resource.getrlimit(resource.RLIMIT_FSIZE)[0] != 2**20),
-        )
-        if bad
-    ]
-    if problems:
-        raise AssertionError(", ".join(problems))
-    return (n + 2 * p - k) // s + 1
-""",
+        "espia.py": _spy(folder, file_size=2**20),
         # Never yields (catches BaseException) on one exercise; the next one
         # is graded in a fresh worker.
         "lenta.py": _NEVER_YIELDS.format(name="tamano_salida") + _MAPE,
@@ -581,13 +586,14 @@ def _notebook(path, cells):
 @pytest.fixture(scope="module")
 def notebook_batch(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cuadernos")
+    spy = _spy(folder, file_size=sandbox.Limits().file_size_mb * 2**20)
     fake = "0" * 32 + ' tamano_salida {"status": "ok", "data": []} ' + "0" * 32
     paths = [
         _notebook(
             folder / "ana garcía (1).ipynb",
             [
                 "from secuah_dl.grading import check",
-                _RIGHT,
+                spy,
                 'check("tamano_salida", tamano_salida)',
                 _MAPE,
                 'check("demanda_mape", mape)',
@@ -621,12 +627,15 @@ def notebook_batch(tmp_path_factory):
             ],
         ),
     ]
-    report = grade(
-        paths,
-        exercises=["demanda_mape", "tamano_salida"],
-        timeout_per_exercise=3,
-        timeout_total=120,
-    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SECRETO_DOCENTE", "respuestas")
+        patch.setattr(sandbox.Kernel, "GRACE", 1.0)
+        report = grade(
+            paths,
+            exercises=["demanda_mape", "tamano_salida"],
+            timeout_per_exercise=3,
+            timeout_total=120,
+        )
     return {g.student: g for g in report.grades}, report
 
 

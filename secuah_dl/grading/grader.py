@@ -378,6 +378,8 @@ def _module_attempt(box, job, pending, results, limits, reaper):
 
     def why():
         if not reader.closed:
+            if time.monotonic() >= deadline:
+                return "se superó el tiempo total"
             return f"se superó el tiempo límite ({per_exercise:g} s)"
         try:
             code = process.wait(timeout=5)

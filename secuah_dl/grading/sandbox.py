@@ -296,12 +296,15 @@ class Kernel:
         self.max_message = max_message or wire.MAX_BYTES + 2**20
         self.context.setsockopt(zmq.MAXMSGSIZE, self.max_message)
         specs = KernelSpecManager(kernel_dirs=[str(box.kernel_spec_dir())])
-        # IPC sockets in the box (no TCP port open to other users).
+        # IPC sockets in the box (no TCP port open to other users), unless
+        # the path is too long for a Unix socket.
+        sockets = str(box.root / "nucleo")
+        ipc = len(sockets) < 90
         self.manager = KernelManager(
             kernel_name="secuah-grade",
             kernel_spec_manager=specs,
-            transport="ipc",
-            ip=str(box.root / "nucleo"),
+            transport="ipc" if ipc else "tcp",
+            ip=sockets if ipc else "127.0.0.1",
             connection_file=str(box.root / "conexion.json"),
         )
         self.client = None
