@@ -347,20 +347,37 @@ def _decode(text):
     return collected
 
 
+@dataclasses.dataclass
+class _Run:
+    """What grading one submission needs: its box, nonce, seed and clock."""
+
+    box: Box
+    reaper: Reaper
+    nonce: str
+    seed: int
+    per_exercise: float
+    deadline: float  # time.monotonic() at which the whole submission stops
+
+    def until(self, seconds):
+        return min(self.deadline, time.monotonic() + seconds)
+
+    def out_of_time(self):
+        return time.monotonic() >= self.deadline
+
+
 # --- modules -------------------------------------------------------------
 
 
-def _module_attempt(box, job, pending, results, limits, reaper):
+def _module_attempt(run, pending, results):
     """One worker process: moves what it finishes from `pending` to `results`.
 
-    Returns `"again"` when a fresh worker should take the rest, else None.
+    Returns True when a fresh worker should take the rest.
     """
-    nonce, per_exercise, deadline = job["nonce"], limits["exercise"], limits["deadline"]
-    with open(box.log, "ab") as log:
+    with open(run.box.log, "ab") as log:
         process = subprocess.Popen(
-            box.worker_command("module"),
-            cwd=box.work,
-            env=box.env,
+            run.box.worker_command("module"),
+            cwd=run.box.work,
+            env=run.box.env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=log,
@@ -369,18 +386,18 @@ def _module_attempt(box, job, pending, results, limits, reaper):
     reader = LineReader(process.stdout, _MAX_LINE)
 
     def wait_for(tag, seconds):
-        until = min(deadline, time.monotonic() + seconds)
+        until = run.until(seconds)
         while (line := reader.readline(until)) is not None:
-            parsed = wire.unframe(line, nonce)
+            parsed = wire.unframe(line, run.nonce)
             if parsed and parsed[0] == tag:  # other tags: forged or stale
                 return parsed[1]
         return None
 
     def why():
         if not reader.closed:
-            if time.monotonic() >= deadline:
+            if run.out_of_time():
                 return "se superó el tiempo total"
-            return f"se superó el tiempo límite ({per_exercise:g} s)"
+            return f"se superó el tiempo límite ({run.per_exercise:g} s)"
         try:
             code = process.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -389,54 +406,47 @@ def _module_attempt(box, job, pending, results, limits, reaper):
             return f"el proceso terminó por la señal {-code}"
         return f"el proceso terminó (código {code})"
 
+    def fail_all(message):
+        for exercise in pending:
+            results[exercise.id] = _error(message)
+        pending.clear()
+
+    job = {"nonce": run.nonce, "seed": run.seed, "exercises": [e.id for e in pending]}
     try:
         try:
-            process.stdin.write(
-                json.dumps({**job, "exercises": [e.id for e in pending]}).encode()
-                + b"\n"
-            )
+            process.stdin.write(json.dumps(job).encode() + b"\n")
             process.stdin.close()
         except OSError:
             pass
         if wait_for("ready", _STARTUP) is None:
-            for exercise in pending:
-                results[exercise.id] = _error(
-                    f"No se pudo arrancar el proceso de la entrega ({why()})."
-                )
-            pending.clear()
-            return None
-        text = wait_for("imported", per_exercise)
+            fail_all(f"No se pudo arrancar el proceso de la entrega ({why()}).")
+            return False
+        text = wait_for("imported", run.per_exercise)
         imported = _decode(text) if text is not None else _error(why())
         if imported["status"] != "ok":
-            reason = imported.get("message", "")
-            for exercise in pending:
-                results[exercise.id] = _error(
-                    f"El módulo falla al importarse ({reason})."
-                )
-            pending.clear()
-            return None
+            fail_all(f"El módulo falla al importarse ({imported.get('message', '')}).")
+            return False
         for exercise in list(pending):
-            text = wait_for(exercise.id, per_exercise)
+            text = wait_for(exercise.id, run.per_exercise)
             pending.remove(exercise)
-            if text is None:
+            if text is None:  # killed below; the rest go to a fresh worker
                 results[exercise.id] = _error(f"Sin resultado: {why()}.")
-                return "again"
+                return True
             results[exercise.id] = _decode(text)
-        return None
+        return False
     finally:
-        reaper.kill_group(process.pid)
+        run.reaper.kill_group(process.pid)
         process.kill()
         process.wait()
         reader.close()
         process.stdout.close()
-        reaper.sweep()
+        run.reaper.sweep()
 
 
-def _run_module(box, exercises, nonce, seed, limits, reaper):
+def _run_module(run, exercises):
     results, pending = {}, list(exercises)
-    job = {"nonce": nonce, "seed": seed}
-    while pending and time.monotonic() < limits["deadline"]:
-        if _module_attempt(box, job, pending, results, limits, reaper) != "again":
+    while pending and not run.out_of_time():
+        if not _module_attempt(run, pending, results):
             break
     return results, None
 
@@ -462,8 +472,8 @@ def _only_checks(source):
 class _Notebook:
     """Runs a notebook's cells, restarting (and replaying) after a kill."""
 
-    def __init__(self, box, cells, limits, reaper):
-        self.box, self.cells, self.limits, self.reaper = box, cells, limits, reaper
+    def __init__(self, run, cells):
+        self.run, self.cells = run, cells
         self.kernel, self.ran, self.starts = None, 0, 0
         self.skipped = set()  # cells that hung or killed their kernel
         self.problem = None
@@ -471,7 +481,7 @@ class _Notebook:
     def _ready(self):
         """A kernel that ran every cell but the skipped ones (False if none)."""
         while self.kernel is None or self.ran < len(self.cells):
-            if time.monotonic() >= self.limits["deadline"]:
+            if self.run.out_of_time():
                 return False
             if self.kernel is None:
                 if self.starts >= _MAX_KERNELS:
@@ -479,51 +489,46 @@ class _Notebook:
                     return False
                 self.starts += 1
                 try:
-                    self.kernel, self.ran = Kernel(self.box, _STARTUP), 0
+                    self.kernel, self.ran = Kernel(self.run.box, _STARTUP), 0
                 except Exception as error:  # noqa: BLE001
                     self.problem = f"el núcleo de Jupyter no arrancó ({error})"
-                    self.reaper.sweep()
+                    self.run.reaper.sweep()
                     return False
             if self.ran in self.skipped:
                 self.ran += 1
                 continue
-            state, _ = self.kernel.run(
-                self.cells[self.ran], self.limits["exercise"], self.limits["deadline"]
-            )
+            state, _ = self._cell(self.cells[self.ran])
             if state == "lost":
                 self.skipped.add(self.ran)
-                self._drop()
             else:
                 self.ran += 1
         return True
+
+    def _cell(self, code):
+        state, found = self.kernel.run(code, self.run.per_exercise, self.run.deadline)
+        if state == "lost":
+            self.close()
+        return state, found
 
     def probe(self, code):
         """Runs a probe cell: `(state, payloads)`; state `"unavailable"` if no kernel."""
         if not self._ready():
             return "unavailable", []
-        state, found = self.kernel.run(
-            code, self.limits["exercise"], self.limits["deadline"]
-        )
-        if state == "lost":
-            self._drop()
-        return state, found
-
-    def _drop(self):
-        self.kernel.close()
-        self.kernel = None
-        self.reaper.sweep()
+        return self._cell(code)
 
     def close(self):
         if self.kernel is not None:
-            self._drop()
+            self.kernel.close()
+            self.kernel = None
+            self.run.reaper.sweep()
 
 
-def _run_notebook(box, exercises, nonce, seed, limits, reaper):
+def _run_notebook(run, exercises):
     import nbformat
 
     try:
         notebook = nbformat.reads(
-            box.submission.read_text(encoding="utf-8"), as_version=4
+            run.box.submission.read_text(encoding="utf-8"), as_version=4
         )
         cells = [
             cell.source
@@ -532,17 +537,16 @@ def _run_notebook(box, exercises, nonce, seed, limits, reaper):
         ]
     except Exception as error:  # noqa: BLE001 - not JSON, not a notebook
         raise _Unreadable(f"el cuaderno no se puede leer ({error})") from None
-    runner = _Notebook(box, cells, limits, reaper)
+    runner = _Notebook(run, cells)
     results = {}
     try:
         for exercise in exercises:
-            code = (
+            state, found = runner.probe(
                 "__import__('secuah_dl.grading.worker', fromlist=['_']).probe_answer("
-                f"globals(), {exercise.id!r}, {seed}, {nonce!r})"
+                f"globals(), {exercise.id!r}, {run.seed}, {run.nonce!r})"
             )
-            state, found = runner.probe(code)
-            payloads = [p for p in (wire.unframe(t.strip(), nonce) for t in found) if p]
-            texts = {text for tag, text in payloads if tag == exercise.id}
+            payloads = (wire.unframe(text.strip(), run.nonce) for text in found)
+            texts = {p[1] for p in payloads if p and p[0] == exercise.id}
             if len(texts) == 1:
                 results[exercise.id] = _decode(texts.pop())
             elif texts:
@@ -551,11 +555,10 @@ def _run_notebook(box, exercises, nonce, seed, limits, reaper):
                 if runner.problem:
                     results[exercise.id] = _error(f"Sin resultado: {runner.problem}.")
             elif state in ("interrupted", "lost"):
-                seconds = limits["exercise"]
                 results[exercise.id] = _error(
-                    f"Sin resultado: se superó el tiempo límite ({seconds:g} s)."
-                    if time.monotonic() < limits["deadline"]
-                    else "Sin resultado: se superó el tiempo total."
+                    "Sin resultado: se superó el tiempo total."
+                    if run.out_of_time()
+                    else f"Sin resultado: se superó el tiempo límite ({run.per_exercise:g} s)."
                 )
             else:
                 results[exercise.id] = _error(
@@ -574,17 +577,17 @@ class _Unreadable(Exception):
 # --- one submission, a batch -----------------------------------------------
 
 
-def _grade_one(path, content, exercises, limits, keep_dir, reaper):
+def _grade_one(path, content, exercises, settings, keep_dir, reaper):
+    suffix = path.suffix.lower()
     seed, nonce = secrets.randbelow(2**31), secrets.token_hex(16)
-    student = _clean(path.stem, 120) or "?"
+    deadline = time.monotonic() + settings["total"]
     status, results, box = "ok", {}, None
-    deadline = time.monotonic() + limits["total"]
-    limits = {**limits, "deadline": deadline}
     try:
-        box = Box(content, path.suffix.lower(), limits["process"])
-        run = _run_notebook if path.suffix.lower() == ".ipynb" else _run_module
-        results, problem = run(box, exercises, nonce, seed, limits, reaper)
-        if time.monotonic() >= deadline:
+        box = Box(content, suffix, settings["limits"])
+        run = _Run(box, reaper, nonce, seed, settings["exercise"], deadline)
+        grade_in = _run_notebook if suffix == ".ipynb" else _run_module
+        results, problem = grade_in(run, exercises)
+        if run.out_of_time():
             status = "timeout"
         elif problem:
             status = f"error: {problem}"
@@ -617,6 +620,7 @@ def _grade_one(path, content, exercises, limits, keep_dir, reaper):
         scores[exercise.id] = min(max(float(result.score), 0.0), float(exercise.points))
         notes = ([result.message] if result.message else []) + result.hints
         feedback[exercise.id] = [_clean(note, 500) for note in notes[:10]]
+    student = _clean(path.stem, 120) or "?"
     return SubmissionGrade(
         student, str(path), scores, points, feedback, _clean(status, 200), seed
     )
@@ -708,7 +712,7 @@ def grade(
     settings = {
         "exercise": float(timeout_per_exercise),
         "total": float(timeout_total),
-        "process": limits or Limits(),
+        "limits": limits or Limits(),
     }
     grades = []
     with Reaper() as reaper:
