@@ -622,7 +622,7 @@ def notebook_batch(tmp_path_factory):
                 f"print({fake!r})\n"
                 "from IPython.display import publish_display_data\n"
                 f"publish_display_data({{{wire.MIME!r}: {fake!r}}})",
-                "print('x' * 20_000_000)",
+                "for _ in range(60):\n    print('x' * 2**20)",  # 60 MiB of output
                 "import os, sys\nsys.stdout = open(os.devnull, 'w')",
             ],
         ),

@@ -56,7 +56,7 @@ _CHECK_CALL = re.compile(r"""check\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']""")
 _STARTUP = 120.0  # seconds for Python/Jupyter to start: not the student's time
 _MAX_KERNELS = 4  # kernel starts per notebook (one, plus restarts after kills)
 _MAX_SUBMISSION = 128 * 2**20  # bytes
-_MAX_LINE = wire.MAX_BYTES + 2**20  # longest payload line read from a worker
+_MAX_LINE = 16 * 2**20  # longest payload line read from a worker (as a kernel message)
 _ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|.)")
 
 

@@ -280,8 +280,9 @@ class Kernel:
     Args:
         box: `Box`.
         startup: float. Seconds to wait for the kernel to answer.
-        max_message: int. Largest message read, in bytes. Defaults to
-            `wire.MAX_BYTES` plus 1 MiB.
+        max_message: int. Largest message read, in bytes (ZeroMQ drops the
+            connection on a larger one, and the cell runs out of time).
+            At most 128 messages wait in the queue. Defaults to 16 MiB.
     """
 
     GRACE = 3.0
@@ -293,8 +294,9 @@ class Kernel:
         from jupyter_client.kernelspec import KernelSpecManager
 
         self.context = zmq.Context()
-        self.max_message = max_message or wire.MAX_BYTES + 2**20
+        self.max_message = max_message or 16 * 2**20
         self.context.setsockopt(zmq.MAXMSGSIZE, self.max_message)
+        self.context.setsockopt(zmq.RCVHWM, 128)
         specs = KernelSpecManager(kernel_dirs=[str(box.kernel_spec_dir())])
         # IPC sockets in the box (no TCP port open to other users), unless
         # the path is too long for a Unix socket.
