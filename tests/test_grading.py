@@ -184,8 +184,11 @@ def test_verdict_is_decided_from_data_and_capped():
         assert result.score == 0 and not result.passed
     # Legacy-shaped cases (weights included) can never exceed the points.
     legacy = get_exercise("tamano_salida")
-    cases = [{"name": "x", "passed": True, "hint": "", "weight": 350.0}] * 50
-    assert verdict(legacy, {"status": "ok", "data": cases}).score <= legacy.points
+    for weight in (350.0, float("inf"), float("nan"), -1.0):
+        cases = [{"name": "x", "passed": True, "hint": "", "weight": weight}] * 50
+        cases.append({"name": "y", "passed": False, "hint": "", "weight": 1.0})
+        score = verdict(legacy, {"status": "ok", "data": cases}).score
+        assert 0 <= score <= legacy.points, weight
 
 
 def test_package_functions_are_refused_as_answers():

@@ -30,6 +30,7 @@ import csv
 import dataclasses
 import io
 import json
+import math
 import os
 import pathlib
 import re
@@ -617,7 +618,8 @@ def _grade_one(path, content, exercises, settings, keep_dir, reaper):
         # are rewritten as probe/judge pairs.
         result = core.verdict(exercise, collected, seed)
         points[exercise.id] = exercise.points
-        scores[exercise.id] = min(max(float(result.score), 0.0), float(exercise.points))
+        score = float(result.score) if math.isfinite(result.score) else 0.0
+        scores[exercise.id] = min(max(score, 0.0), float(exercise.points))
         notes = ([result.message] if result.message else []) + result.hints
         feedback[exercise.id] = [_clean(note, 500) for note in notes[:10]]
     student = _clean(path.stem, 120) or "?"
