@@ -216,25 +216,40 @@ def _grade(args, parser):
             file_size_mb=args.file_size_mb,
             processes=args.processes,
         )
+    except ValueError as error:
+        parser.error(str(error))
+    failures = {}
+
+    def write(report):  # after every submission: a stopped batch keeps its rows
+        for option, path in outputs:
+            to_file = report.to_json if option == "--json" else report.to_csv
+            try:
+                to_file(path)
+                failures.pop(path, None)
+            except OSError as error:
+                failures[path] = error
+
+    try:
         report = grading.grade(
             args.paths,
             exercises=args.exercises.split(",") if args.exercises else None,
             timeout_per_exercise=args.timeout_exercise,
             timeout_total=args.timeout_total,
             limits=limits,
+            progress=write,
         )
     except ValueError as error:
         parser.error(str(error))
+    write(report)
     print(report.table())
-    status = 0
     for option, path in outputs:
-        write = report.to_json if option == "--json" else report.to_csv
-        try:
-            print(f"[secuah-dl] {option[2:].upper()}: {write(path)}")
-        except OSError as error:
-            print(f"[secuah-dl] could not write {path}: {error}", file=sys.stderr)
-            status = 1
-    return status
+        if path in failures:
+            print(
+                f"[secuah-dl] could not write {path}: {failures[path]}", file=sys.stderr
+            )
+        else:
+            print(f"[secuah-dl] {option[2:].upper()}: {path}")
+    return 1 if failures else 0
 
 
 def _predict(args, parser):

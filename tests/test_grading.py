@@ -476,15 +476,17 @@ def module_batch(tmp_path_factory):
         patch.setenv("SECRETO_DOCENTE", "respuestas")
         patch.setenv("SECUAH_DL_GRADE_LOG", str(folder / "notas.jsonl"))
         patch.setattr(grader, "Box", box)
-        started = time.monotonic()
+        started, progress = time.monotonic(), []
         report = grade(
             paths,
             exercises=["tamano_salida", "demanda_mape"],
             timeout_per_exercise=2.5,
             timeout_total=60,
             limits=sandbox.Limits(memory_mb=2048, file_size_mb=1),
+            progress=lambda so_far: progress.append(len(so_far.grades)),
         )
         seconds = time.monotonic() - started
+    assert progress == list(range(1, len(paths) + 1))
     grades = {pathlib.Path(g.path).name: g for g in report.grades}
     return grades, report, trace, pidfile, seconds
 

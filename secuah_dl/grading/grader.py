@@ -672,6 +672,7 @@ def grade(
     timeout_total=1800,
     keep_dirs=False,
     limits=None,
+    progress=None,
 ):
     """Grades notebooks and modules, each in its own process and folder.
 
@@ -693,6 +694,10 @@ def grade(
             Defaults to `False`.
         limits: `Limits` or None. Resource limits of the student's
             processes. Defaults to `Limits()`.
+        progress: callable or None. Called with the `GradeReport` so far
+            after each submission (the command line writes its files then,
+            so a batch stopped midway keeps what was graded). Defaults to
+            `None`.
 
     Returns:
         A `GradeReport`.
@@ -716,27 +721,27 @@ def grade(
         "total": float(timeout_total),
         "limits": limits or Limits(),
     }
-    grades = []
+    report = GradeReport([])
     with Reaper() as reaper:
         for path, content in submissions:
-            if len(content) > _MAX_SUBMISSION:
-                grades.append(_failed(path, "el archivo es demasiado grande"))
-                continue
-            try:
-                text = content.decode("utf-8", errors="replace")
-                applies = chosen or exercises_for(path, text)
-            except ValueError:
-                grades.append(
-                    _failed(
-                        path, "no se sabe qué ejercicios corregir (nombre del archivo)"
-                    )
-                )
-                continue
-            try:
-                grades.append(
-                    _grade_one(path, content, applies, settings, keep_dirs, reaper)
-                )
-            except Exception as error:  # noqa: BLE001 - one submission never costs the batch
-                reaper.sweep()
-                grades.append(_failed(path, f"{type(error).__name__}: {error}"))
-    return GradeReport(grades)
+            report.grades.append(
+                _grade_or_fail(path, content, chosen, settings, keep_dirs, reaper)
+            )
+            if progress is not None:
+                progress(report)
+    return report
+
+
+def _grade_or_fail(path, content, chosen, settings, keep_dir, reaper):
+    """One row of the report, whatever the submission does."""
+    if len(content) > _MAX_SUBMISSION:
+        return _failed(path, "el archivo es demasiado grande")
+    try:
+        applies = chosen or exercises_for(path, content.decode("utf-8", "replace"))
+    except ValueError:
+        return _failed(path, "no se sabe qué ejercicios corregir (nombre del archivo)")
+    try:
+        return _grade_one(path, content, applies, settings, keep_dir, reaper)
+    except Exception as error:  # noqa: BLE001 - one submission never costs the batch
+        reaper.sweep()
+        return _failed(path, f"{type(error).__name__}: {error}")
