@@ -433,6 +433,10 @@ def tamano_salida(n, k, p, s):
         # Never yields (catches BaseException) on one exercise; the next one
         # is graded in a fresh worker.
         "lenta.py": _NEVER_YIELDS.format(name="tamano_salida") + _MAPE,
+        # Kills its parent: the grader, were it not for the worker's shield.
+        "padre.py": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n"
+        + _RIGHT
+        + _MAPE,
         # Kills its own process in one exercise.
         "salir.py": "import os\n\ndef tamano_salida(*a):\n    os._exit(3)\n\n" + _MAPE,
         # Over the memory and file-size limits.
@@ -560,7 +564,8 @@ def test_crashes_and_full_disks_stay_in_their_row(module_batch):
     assert len(message) <= 500 and "\x1b" not in message and "\n" not in message
     llena = grades["llena.py"]
     assert llena.total == 0 and "No space left on device" in llena.status
-    assert len(report.grades) == 11
+    assert len(report.grades) == 12
+    assert grades["padre.py"].total == 4  # and the batch went on
     assert all(len(g.status) <= 200 for g in report.grades)
 
 

@@ -21,6 +21,7 @@ import importlib.util
 import json
 import os
 import pathlib
+import signal
 import sys
 
 _MISSING = object()
@@ -122,6 +123,33 @@ def _run_module(job, channel):
         send(exercise.id, _collect(exercise, answer, seed, names))
 
 
+def _shield():
+    """Forks; the child goes on as the student's process, this one only waits.
+
+    The student's `os.getppid()` then names this process, not the grader, so
+    `os.kill(os.getppid(), signal.SIGKILL)` cannot stop a batch. The parent
+    ignores interrupts (they are for the kernel) and ends as the child did.
+    """
+    if not hasattr(os, "fork"):
+        return
+    child = os.fork()
+    if child == 0:
+        return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        try:
+            _, status = os.waitpid(child, 0)
+            break
+        except InterruptedError:
+            continue
+    code = os.waitstatus_to_exitcode(status)
+    if code < 0:  # killed by a signal: end the same way
+        signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+        os._exit(128 - code)
+    os._exit(code)
+
+
 def main(argv=None):
     """Entry point: `python -m secuah_dl.grading.worker [limits] MODE`.
 
@@ -142,8 +170,10 @@ def main(argv=None):
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     Limits(args.cpu_seconds, args.memory_mb, args.file_size_mb, args.processes).apply()
+    _shield()
     if args.mode == "kernel":
         command = args.command[1:] if args.command[:1] == ["--"] else args.command
+        os.environ["JPY_PARENT_PID"] = str(os.getppid())  # the kernel dies with it
         os.execv(command[0], command)
     job = json.loads(sys.stdin.readline())
     # The channel is a private copy of stdout; the student's prints (fd 1)
