@@ -115,7 +115,10 @@ class Limits:
             _, current = resource.getrlimit(kind)
             if current != resource.RLIM_INFINITY:
                 soft, hard = min(soft, current), min(hard, current)
-            resource.setrlimit(kind, (soft, hard))
+            try:
+                resource.setrlimit(kind, (soft, hard))
+            except (ValueError, OSError):  # e.g. RLIMIT_AS on macOS
+                pass
 
         limit(resource.RLIMIT_CORE, 0)
         if self.cpu_seconds:
