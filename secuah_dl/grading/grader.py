@@ -298,10 +298,11 @@ def check_output_path(path, *, option="path"):
 def exercises_for(path, text=None):
     """The exercises a submission is graded on.
 
-    For a notebook: the exercises of the workbook its file name contains
-    (`ana_01_clasificador_2d (1).ipynb` -> `01_clasificador_2d.ipynb`), plus
-    any exercise it calls `check("id", ...)` on. For a module: also the
-    exercises whose id it mentions.
+    The exercises of the workbook its file name contains
+    (`ana_01_clasificador_2d (1).ipynb` -> `01_clasificador_2d.ipynb`), and
+    only those: a student cannot add exercises to their own grade. A file
+    named after no workbook gets the exercises it calls `check("id", ...)`
+    on (a module: whose id it mentions).
 
     Args:
         path: str or path-like. The submission.
@@ -320,10 +321,11 @@ def exercises_for(path, text=None):
     known = list_exercises()
     stem = path.stem.casefold()
     chosen = [e for e in known if pathlib.PurePath(e.workbook).stem.casefold() in stem]
-    mentioned = set(_CHECK_CALL.findall(text))
-    if path.suffix.lower() == ".py":
-        mentioned |= {e.id for e in known if re.search(rf"\b{e.id}\b", text)}
-    chosen += [e for e in known if e.id in mentioned and e not in chosen]
+    if not chosen:
+        mentioned = set(_CHECK_CALL.findall(text))
+        if path.suffix.lower() == ".py":
+            mentioned |= {e.id for e in known if re.search(rf"\b{e.id}\b", text)}
+        chosen = [e for e in known if e.id in mentioned]
     if not chosen:
         raise ValueError(
             f"No exercise applies to {path.name}: name it after a workbook "
