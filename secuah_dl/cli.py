@@ -228,7 +228,10 @@ def _parser():
         help="folder for the Grad-CAM PNGs (default: runs/predict)",
     )
     grade = sub.add_parser(
-        "grade", help="grade student notebooks (.ipynb) or modules (.py)"
+        "grade",
+        help="grade student notebooks (.ipynb) or modules (.py)",
+        description="Each submission runs in its own process and temporary folder; "
+        "the grade is decided in this process. See docs/grading.md.",
     )
     grade.add_argument(
         "paths", nargs="+", metavar="SUBMISSION", help="student notebooks or modules"
@@ -242,7 +245,7 @@ def _parser():
         "--timeout-exercise",
         type=float,
         default=300,
-        help="seconds per exercise (default: 300)",
+        help="seconds per exercise and per notebook cell (default: 300)",
     )
     grade.add_argument(
         "--timeout-total",
@@ -250,11 +253,72 @@ def _parser():
         default=1800,
         help="seconds per submission (default: 1800)",
     )
+    grade.add_argument(
+        "--cpu-seconds",
+        type=int,
+        default=3600,
+        help="CPU time per student process (default: 3600; 0: no limit)",
+    )
+    grade.add_argument(
+        "--memory-mb",
+        type=int,
+        default=8192,
+        help="memory per student process in MiB (default: 8192; 0: no limit)",
+    )
+    grade.add_argument(
+        "--file-size-mb",
+        type=int,
+        default=1024,
+        help="largest file a student process may write, MiB (default: 1024)",
+    )
+    grade.add_argument(
+        "--processes",
+        type=int,
+        default=512,
+        help="processes/threads a submission may add (default: 512; not for root)",
+    )
     return parser
 
 
 def _grade(args, parser):
     from secuah_dl import grading
+    from secuah_dl.grading import grader
+
+    outputs = [
+        (option, path)
+        for option, path in (("--json", args.json), ("--csv", args.csv))
+        if path
+    ]
+    try:
+        # Before grading: a bad output path must not cost a batch's work.
+        for option, path in outputs:
+            grader.check_output_path(path, option=option)
+        targets = [pathlib.Path(path).resolve() for _, path in outputs]
+        if len(set(targets)) < len(targets):
+            raise ValueError(f"--json and --csv must differ. Received: {args.json}")
+        for path in args.paths:
+            if pathlib.Path(path).resolve() in targets:
+                raise ValueError(
+                    f"An output would overwrite a submission. Received: {path}"
+                )
+        limits = grader.Limits(
+            cpu_seconds=args.cpu_seconds,
+            memory_mb=args.memory_mb,
+            file_size_mb=args.file_size_mb,
+            processes=args.processes,
+        )
+    except ValueError as error:
+        parser.error(str(error))
+    failures = {}
+
+    def write(report):  # after every submission: a stopped batch keeps its rows
+        for option, path in outputs:
+            to_file = report.to_json if option == "--json" else report.to_csv
+            try:
+                to_file(path)
+                failures.pop(path, None)
+            except OSError as error:
+                failures[path] = error
 
     try:
         report = grading.grade(
@@ -262,15 +326,21 @@ def _grade(args, parser):
             exercises=args.exercises.split(",") if args.exercises else None,
             timeout_per_exercise=args.timeout_exercise,
             timeout_total=args.timeout_total,
+            limits=limits,
+            progress=write,
         )
     except ValueError as error:
         parser.error(str(error))
+    write(report)
     print(report.table())
-    if args.json:
-        print(f"[secuah-dl] JSON: {report.to_json(args.json)}")
-    if args.csv:
-        print(f"[secuah-dl] CSV: {report.to_csv(args.csv)}")
-    return 0
+    for option, path in outputs:
+        if path in failures:
+            print(
+                f"[secuah-dl] could not write {path}: {failures[path]}", file=sys.stderr
+            )
+        else:
+            print(f"[secuah-dl] {option[2:].upper()}: {path}")
+    return 1 if failures else 0
 
 
 def _predict(args, parser):

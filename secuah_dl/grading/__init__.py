@@ -13,8 +13,6 @@ For instructors::
 See `docs/grading.md` for the whole workflow and what the grader defends.
 """
 
-import json
-import os
 import random
 
 from secuah_dl.grading.core import (
@@ -41,15 +39,15 @@ __all__ = [
     "list_exercises",
 ]
 
-GRADE_LOG_ENV = "SECUAH_DL_GRADE_LOG"  # transitional: removed with the new grader
-
 
 def check(exercise_id, answer, *, quiet=False, seed=None):
     """Checks an answer in a workbook and prints the feedback once.
 
     The answer is tried on fresh inputs (a new random seed each call unless
     `seed` is given), so the feedback is about behaviour, not about
-    particular numbers.
+    particular numbers. This is feedback for the student, computed in the
+    student's own process; grades come from `grade()`, which probes the
+    answers itself and decides elsewhere.
 
     Args:
         exercise_id: str. The exercise, e.g. `"toy2d_modelo"`.
@@ -76,8 +74,4 @@ def check(exercise_id, answer, *, quiet=False, seed=None):
     result = run_checker(exercise, answer, seed)
     if not quiet:
         print(result.report())
-    log = os.environ.get(GRADE_LOG_ENV)
-    if log:
-        with open(log, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(result.as_dict(), ensure_ascii=False) + "\n")
     return result

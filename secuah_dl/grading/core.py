@@ -22,6 +22,7 @@ the points. Reference solutions are not part of the package.
 """
 
 import dataclasses
+import math
 import re
 import sys
 import traceback
@@ -380,9 +381,12 @@ def verdict(exercise, collected, seed=0):
             f"La respuesta no tiene la forma esperada ({last[:300]}).",
         )
     cases = [case for case in cases if isinstance(case, Case)]
-    total = sum(max(case.weight, 0.0) for case in cases) or 1.0
-    earned = sum(max(case.weight, 0.0) for case in cases if case.passed)
-    score = min(exercise.points, exercise.points * earned / total)
+    weights = [
+        c.weight if math.isfinite(c.weight) and c.weight > 0 else 0.0 for c in cases
+    ]
+    total = sum(weights) or 1.0
+    earned = sum(w for w, case in zip(weights, cases) if case.passed)
+    score = max(0.0, min(exercise.points, exercise.points * earned / total))
     message = "¡Correcto!" if cases and all(c.passed for c in cases) else ""
     return CheckResult(exercise.id, round(score, 4), exercise.points, cases, message)
 

@@ -5,6 +5,12 @@ booleans, `None`, lists, dicts with string keys and NumPy arrays of numbers.
 `dumps` turns that into JSON (arrays as base64 with their dtype and shape);
 `loads` reads it back, refusing anything else. Nothing is ever unpickled, so
 what a student's process sends cannot run code in the grader.
+
+Between processes a payload travels as one framed line, `frame(nonce, tag,
+text)`: `<nonce> <tag> <json> <nonce>`. The nonce is random per graded run,
+so lines a student's code prints before it could know the nonce are never
+taken for a payload, and a payload cut short (the process was killed while
+writing it) lacks its closing nonce and is ignored.
 """
 
 import base64
@@ -14,10 +20,13 @@ import numbers
 
 import numpy as np
 
-__all__ = ["WireError", "dumps", "loads", "MAX_BYTES"]
+__all__ = ["WireError", "dumps", "loads", "frame", "unframe", "MAX_BYTES", "MIME"]
 
 MAX_BYTES = 64 * 1024 * 1024
 """The largest payload `loads` accepts (64 MiB)."""
+
+MIME = "application/x.secuah-dl.payload"
+"""The display-data type a notebook's probe cell publishes its payload as."""
 
 _DTYPES = {
     "bool",
@@ -149,3 +158,40 @@ def loads(text):
     except (json.JSONDecodeError, RecursionError) as error:
         raise WireError(f"Payload is not valid JSON: {error}") from None
     return _decode(raw, 0)
+
+
+def frame(nonce, tag, text):
+    """One payload as a line of text, framed by the run's nonce.
+
+    Args:
+        nonce: str. The run's random token (hex).
+        tag: str. What the payload is (an exercise id, `"ready"`, ...),
+            without spaces.
+        text: str. The payload, e.g. from `dumps` (no newlines).
+
+    Returns:
+        str. `"\\n<nonce> <tag> <text> <nonce>\\n"` (the leading newline
+        ends whatever half-line was printed before).
+    """
+    return f"\n{nonce} {tag} {text} {nonce}\n"
+
+
+def unframe(line, nonce):
+    """Reads one line written by `frame`.
+
+    Args:
+        line: str or bytes. One line of output, with or without its newline.
+        nonce: str. The run's nonce.
+
+    Returns:
+        `(tag, text)`, or `None` if the line is not a complete payload of
+        this run.
+    """
+    if isinstance(line, bytes):
+        line = line.decode("utf-8", errors="replace")
+    line = line.rstrip("\r\n")
+    prefix, suffix = f"{nonce} ", f" {nonce}"
+    if not (line.startswith(prefix) and line.endswith(suffix)):
+        return None
+    tag, _, text = line[len(prefix) : -len(suffix)].partition(" ")
+    return (tag, text) if tag and text else None

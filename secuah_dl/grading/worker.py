@@ -1,7 +1,19 @@
-"""Runs one submission in the current folder (started by `grader.grade`).
+"""The student's side of grading: runs in the submission's own process.
 
-Usage: python -m secuah_dl.grading.worker FILE --timeout S --exercises a,b
-Results are appended by `check()` to the file named by SECUAH_DL_GRADE_LOG.
+Started by `grader` inside a `sandbox.Box`, never imported by the grader to
+run anything. It applies the resource limits to itself first, then:
+
+- `worker [limits] kernel -- CMD...` replaces itself with the Jupyter kernel
+  `CMD` (the limits are inherited). Once the notebook's cells have run, the
+  grader sends one probe cell per exercise that calls `probe_answer`.
+- `worker [limits] module` reads a job from stdin (`{"nonce", "seed",
+  "exercises"}`), imports `entrega.py` from the working folder and runs
+  `core.collect` on each exercise's answer.
+
+Either way only *data* goes back (`wire` payloads framed by the run's
+nonce), on a channel the grader reads: the kernel's IOPub messages, or the
+worker's original stdout (the student's own prints go to stderr). The
+verdict is decided in the grader's process.
 """
 
 import argparse
@@ -12,109 +24,165 @@ import pathlib
 import signal
 import sys
 
-
-def _run_notebook(path, timeout):
-    import nbclient
-    import nbformat
-
-    notebook = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(
-        notebook,
-        kernel_name="python3",
-        timeout=timeout,
-        allow_errors=True,  # a failing cell costs its exercise, not the rest
-        interrupt_on_timeout=True,  # an endless cell is interrupted, then we go on
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    client.execute(env=dict(os.environ))
+_MISSING = object()
 
 
-class _ExerciseTimeout(BaseException):  # not caught by the checkers
-    pass
+def _message(error):
+    text = f"{type(error).__name__}: {error}"
+    return text if len(text) <= 400 else text[:400] + "…"
 
 
-def _alarm(signum, frame):
-    raise _ExerciseTimeout()
+def _answer_of(namespace, *names):
+    for name in names:
+        if name in namespace:
+            return namespace[name]
+    return _MISSING
 
 
-def _run_module(path, exercise_ids, timeout):
-    from secuah_dl.grading import GRADE_LOG_ENV, check, get_exercise
-    from secuah_dl.grading.core import CheckResult
+def _collect(exercise, answer, seed, names):
+    from secuah_dl.grading import core
 
-    def log(result):
-        with open(os.environ[GRADE_LOG_ENV], "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(result.as_dict(), ensure_ascii=False) + "\n")
-
-    import keras  # noqa: F401  (load the framework before any time limit starts)
-
-    spec = importlib.util.spec_from_file_location(f"entrega_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    signal.signal(signal.SIGALRM, _alarm)
+    if answer is _MISSING:
+        return {
+            "status": "not_answered",
+            "message": f"La entrega no define `{'` ni `'.join(dict.fromkeys(names))}`.",
+        }
     try:
-        signal.alarm(int(timeout))
-        spec.loader.exec_module(module)
-        signal.alarm(0)
-    except BaseException as error:  # noqa: BLE001 - any failure of a student's import
-        signal.alarm(0)
-        reason = (
-            "tardó demasiado"
-            if isinstance(error, _ExerciseTimeout)
-            else f"{type(error).__name__}: {error}"
+        return core.collect(exercise, answer, seed)
+    except BaseException as error:  # noqa: BLE001 - sys.exit() in an answer
+        return {"status": "error", "message": _message(error)}
+
+
+def _payload(collected):
+    from secuah_dl.grading import wire
+
+    try:
+        return wire.dumps(collected)
+    except wire.WireError as error:
+        return wire.dumps(
+            {
+                "status": "error",
+                "message": f"La respuesta devolvió datos que no se pueden enviar: {error}",
+            }
         )
-        for exercise_id in exercise_ids:
-            exercise = get_exercise(exercise_id)
-            log(
-                CheckResult(
-                    exercise_id,
-                    0.0,
-                    exercise.points,
-                    [],
-                    f"El módulo falla al importarse ({reason}).",
-                )
-            )
+
+
+def probe_answer(namespace, exercise_id, seed, nonce):
+    """Probes a notebook's answer and publishes the data (a probe cell).
+
+    Args:
+        namespace: dict. The notebook's globals.
+        exercise_id: str. The exercise.
+        seed: int. The submission's seed.
+        nonce: str. The run's nonce.
+
+    Returns:
+        None. The payload is published as display data of type `wire.MIME`.
+    """
+    from IPython.display import publish_display_data
+
+    from secuah_dl.grading import wire
+    from secuah_dl.grading.exercises import get_exercise
+
+    exercise = get_exercise(exercise_id)
+    names = (exercise.answer, exercise.id)
+    text = _payload(_collect(exercise, _answer_of(namespace, *names), seed, names))
+    publish_display_data({wire.MIME: wire.frame(nonce, exercise_id, text)})
+
+
+def _run_module(job, channel):
+    from secuah_dl.grading import wire
+    from secuah_dl.grading.exercises import get_exercise
+
+    nonce, seed = job["nonce"], job["seed"]
+
+    def send(tag, collected):
+        data = wire.frame(nonce, tag, _payload(collected)).encode()
+        while data:
+            data = data[os.write(channel, data) :]
+
+    exercises = [get_exercise(i) for i in job["exercises"]]
+    if any(e.kind in ("modelo", "entrenamiento") for e in exercises):
+        import keras  # noqa: F401 - the framework's import is not the student's time
+
+    send("ready", {"status": "ok"})
+    path = pathlib.Path("entrega.py").resolve()
+    sys.path.insert(0, str(path.parent))
+    try:
+        spec = importlib.util.spec_from_file_location("entrega", path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["entrega"] = module
+        spec.loader.exec_module(module)
+    except BaseException as error:  # noqa: BLE001 - any failure of the import
+        send("imported", {"status": "error", "message": _message(error)})
         return
-    for exercise_id in exercise_ids:
-        exercise = get_exercise(exercise_id)
-        if not hasattr(module, exercise_id):
-            log(
-                CheckResult(
-                    exercise_id,
-                    0.0,
-                    exercise.points,
-                    [],
-                    f"El módulo no define `{exercise_id}`.",
-                )
-            )
-            continue
+    send("imported", {"status": "ok"})
+    for exercise in exercises:
+        names = (exercise.id, exercise.answer)
+        answer = _answer_of(vars(module), *names)
+        send(exercise.id, _collect(exercise, answer, seed, names))
+
+
+def _shield():
+    """Forks; the child goes on as the student's process, this one only waits.
+
+    The student's `os.getppid()` then names this process, not the grader, so
+    `os.kill(os.getppid(), signal.SIGKILL)` cannot stop a batch. The parent
+    ignores interrupts (they are for the kernel) and ends as the child did.
+    """
+    if not hasattr(os, "fork"):
+        return
+    child = os.fork()
+    if child == 0:
+        return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
         try:
-            signal.alarm(int(timeout))
-            check(exercise_id, getattr(module, exercise_id), quiet=True)
-        except _ExerciseTimeout:
-            log(
-                CheckResult(
-                    exercise_id,
-                    0.0,
-                    exercise.points,
-                    [],
-                    f"Se superó el tiempo límite ({timeout:g} s).",
-                )
-            )
-        finally:
-            signal.alarm(0)
+            _, status = os.waitpid(child, 0)
+            break
+        except InterruptedError:
+            continue
+    code = os.waitstatus_to_exitcode(status)
+    if code < 0:  # killed by a signal: end the same way
+        signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+        os._exit(128 - code)
+    os._exit(code)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser()
-    parser.add_argument("path")
-    parser.add_argument("--timeout", type=float, default=300)
-    parser.add_argument("--exercises", default="")
+    """Entry point: `python -m secuah_dl.grading.worker [limits] MODE`.
+
+    Args:
+        argv: list of str or None. Arguments (defaults to `sys.argv[1:]`).
+
+    Returns:
+        int. Exit status.
+    """
+    from secuah_dl.grading.sandbox import Limits
+
+    parser = argparse.ArgumentParser(prog="secuah_dl.grading.worker")
+    parser.add_argument("--cpu-seconds", type=int, default=0)
+    parser.add_argument("--memory-mb", type=int, default=0)
+    parser.add_argument("--file-size-mb", type=int, default=0)
+    parser.add_argument("--processes", type=int, default=0)
+    parser.add_argument("mode", choices=("kernel", "module"))
+    parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
-    path = pathlib.Path(args.path).resolve()
-    if path.suffix == ".ipynb":
-        _run_notebook(path, args.timeout)
-    else:
-        sys.path.insert(0, str(path.parent))
-        _run_module(path, [i for i in args.exercises.split(",") if i], args.timeout)
+    Limits(args.cpu_seconds, args.memory_mb, args.file_size_mb, args.processes).apply()
+    _shield()
+    if args.mode == "kernel":
+        command = args.command[1:] if args.command[:1] == ["--"] else args.command
+        os.environ["JPY_PARENT_PID"] = str(os.getppid())  # the kernel dies with it
+        os.execv(command[0], command)
+    job = json.loads(sys.stdin.readline())
+    # The channel is a private copy of stdout; the student's prints (fd 1)
+    # go to stderr, and nothing more is read from stdin.
+    channel = os.dup(1)
+    os.dup2(2, 1)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    _run_module(job, channel)
     return 0
 
 
