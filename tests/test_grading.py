@@ -159,7 +159,12 @@ def graded_notebooks(tmp_path_factory):
             ],
         ),
     ]
-    report = grade(paths, timeout_per_exercise=20, timeout_total=240)
+    report = grade(
+        paths,
+        exercises=list(_FUNDAMENTALS),  # 00 has more exercises than these three
+        timeout_per_exercise=20,
+        timeout_total=240,
+    )
     return {g.student: g for g in report.grades}, report
 
 
