@@ -312,7 +312,7 @@ def evaluate(model, test_ds, *, info=None):
     points = np.concatenate([np.asarray(b[0]) for b in batches])
     one_hot = np.concatenate([np.asarray(b[1]) for b in batches])
     labels = one_hot.argmax(axis=1)
-    probabilities = model.predict(points, verbose=0, batch_size=1024)
+    probabilities = model.predict(points, verbose=0, batch_size=4096)
     numbers = metrics.classification_metrics(
         labels, probabilities, class_names=CLASS_NAMES
     )
