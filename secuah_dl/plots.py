@@ -579,3 +579,282 @@ def _picture_grid(pictures, captions, *, columns, cell, title=None):
     if title:
         figure.suptitle(title)
     return figure
+
+
+# --- fundamentals and toy2d ---
+# Figures of practicals 0 and 1. They take arrays (the workbook or `run()`
+# computes the model's outputs), never a model.
+
+__all__ += [
+    "class_points",
+    "decision_map",
+    "perceptron_lines",
+    "gradient_descent_paths",
+    "activation_curves",
+    "gradient_norms",
+]
+
+_CLASS_COLOURS = ("tab:blue", "tab:red", "tab:green", "tab:orange", "tab:purple")
+
+
+def _scatter_classes(ax, x, labels, class_names, size):
+    for c in np.unique(labels):
+        mask = labels == c
+        ax.scatter(
+            x[mask, 0],
+            x[mask, 1],
+            s=size,
+            c=_CLASS_COLOURS[int(c) % len(_CLASS_COLOURS)],
+            edgecolors="white" if size < 50 else "black",
+            linewidths=0.4,
+            label=class_names[int(c)] if class_names else f"clase {int(c)}",
+            zorder=3,
+        )
+
+
+def _labels(y):
+    y = np.asarray(y)
+    return y.argmax(axis=1) if y.ndim == 2 else y.astype(int).ravel()
+
+
+def class_points(x, y, *, centers=None, class_names=None, limits=(-10, 10), title=None):
+    """2-D points coloured by class, optionally with the clouds' centres.
+
+    Args:
+        x: array `(n, 2)`. Points.
+        y: array `(n,)` of class indices or `(n, num_classes)` one-hot.
+        centers: array `(k, 2)` or None. Centres drawn as black crosses.
+        class_names: list of str or None. Legend labels.
+        limits: tuple `(low, high)`. Extent of both axes. Defaults to
+            `(-10, 10)`.
+        title: str or None. Axes title.
+
+    Returns:
+        `matplotlib.figure.Figure`.
+
+    Raises:
+        ValueError: if `x` is not `(n, 2)`.
+    """
+    x = np.asarray(x, dtype="float32")
+    if x.ndim != 2 or x.shape[1] != 2:
+        raise ValueError(
+            f"`x` must have shape (n, 2). Received: x with shape {x.shape}"
+        )
+    figure = Figure(figsize=(5, 5), layout="constrained")
+    ax = figure.subplots()
+    _scatter_classes(ax, x, _labels(y), class_names, 10)
+    if centers is not None:
+        centers = np.asarray(centers)
+        ax.scatter(
+            centers[:, 0],
+            centers[:, 1],
+            marker="x",
+            s=80,
+            c="black",
+            label="centros",
+            zorder=4,
+        )
+    ax.set(xlim=limits, ylim=limits, xlabel="$x_1$", ylabel="$x_2$", title=title)
+    ax.set_aspect("equal")
+    ax.legend(loc="lower right", fontsize="small")
+    return figure
+
+
+def decision_map(axis, probabilities, x, y, *, class_names=None, title=None):
+    """Probability of each class over a square grid, with points on top.
+
+    The grid is `np.meshgrid(axis, axis)` flattened row by row (the points
+    `np.stack(np.meshgrid(axis, axis), -1).reshape(-1, 2)`); `probabilities`
+    are a model's outputs on those points. One panel per output column (a
+    single sigmoid output gives one panel, P(clase 1)); the black line is
+    the 0.5 level.
+
+    Args:
+        axis: array `(r,)`. Grid coordinates, the same on both axes.
+        probabilities: array `(r * r, k)`, `(r * r,)` or `(r, r, k)`.
+        x: array `(n, 2)`. Points to draw (usually the training set).
+        y: array `(n,)` of class indices or `(n, num_classes)` one-hot.
+        class_names: list of str or None. Panel titles and legend.
+        title: str or None. Figure title.
+
+    Returns:
+        `matplotlib.figure.Figure`.
+
+    Raises:
+        ValueError: if `probabilities` do not have `len(axis) ** 2` rows.
+    """
+    axis = np.asarray(axis, dtype="float64").ravel()
+    r = len(axis)
+    values = np.asarray(probabilities, dtype="float64")
+    if values.size % (r * r):
+        raise ValueError(
+            f"`probabilities` must hold one row per grid point ({r} x {r} = {r * r}). "
+            f"Received: probabilities with shape {values.shape}"
+        )
+    values = values.reshape(r, r, -1)
+    x = np.asarray(x, dtype="float64")
+    labels = _labels(y)
+    k = values.shape[-1]
+    names = class_names or [f"clase {i}" for i in range(max(k, 2))]
+    shown = [1] if k == 1 else list(range(k))
+    figure = Figure(figsize=(4.6 * len(shown), 4.0), layout="constrained")
+    axes = figure.subplots(1, len(shown), squeeze=False)[0]
+    extent = (axis[0], axis[-1], axis[0], axis[-1])
+    for ax, column in zip(axes, range(len(shown))):
+        grid = values[:, :, column]
+        image = ax.imshow(
+            grid, origin="lower", extent=extent, vmin=0, vmax=1, cmap="viridis"
+        )
+        ax.contour(axis, axis, grid, levels=[0.5], colors="black", linewidths=1)
+        _scatter_classes(ax, x, labels, names, 8 if len(x) > 20 else 120)
+        ax.set(xlim=extent[:2], ylim=extent[2:], xlabel="$x_1$", ylabel="$x_2$")
+        ax.set_title(f"P({names[shown[column]]})")
+        ax.legend(loc="lower right", fontsize="small")
+        figure.colorbar(image, ax=ax, shrink=0.85)
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
+def perceptron_lines(tables, outcomes):
+    """Decision lines of trained perceptrons and their errors per epoch.
+
+    Args:
+        tables: dict name -> `(x, y)`: the inputs `(4, 2)` and targets of
+            each truth table.
+        outcomes: dict name -> dict with `weights` `(2,)`, `bias`, `errors`
+            (per epoch) and `final_errors` (from
+            `fundamentals.train_perceptron`).
+
+    Returns:
+        `matplotlib.figure.Figure`: one panel per gate with the line
+        `w . x + b = 0`, and a last panel with the errors per epoch.
+    """
+    figure = Figure(figsize=(4 * (len(outcomes) + 1), 4), layout="constrained")
+    axes = figure.subplots(1, len(outcomes) + 1)
+    line = np.linspace(-0.5, 1.5, 2)
+    for ax, (name, outcome) in zip(axes, outcomes.items()):
+        x, y = tables[name]
+        _scatter_classes(ax, np.asarray(x), _labels(y), None, 120)
+        (w1, w2), b = outcome["weights"], outcome["bias"]
+        if abs(w2) > 1e-12:
+            ax.plot(line, -(w1 * line + b) / w2, "k-")
+        elif abs(w1) > 1e-12:
+            ax.axvline(-b / w1, color="k")
+        ax.set(xlim=(-0.5, 1.5), ylim=(-0.5, 1.5), xlabel="$x_1$", ylabel="$x_2$")
+        ax.set_title(f"{name.upper()}: {outcome['final_errors']} errores")
+        ax.set_aspect("equal")
+    for name, outcome in outcomes.items():
+        errors = outcome["errors"]
+        axes[-1].plot(
+            np.arange(1, len(errors) + 1), errors, marker=".", label=name.upper()
+        )
+    axes[-1].set(
+        xlabel="época", ylabel="errores en la época", title="Errores por época"
+    )
+    axes[-1].legend()
+    return figure
+
+
+def gradient_descent_paths(m_grid, b_grid, cost, runs):
+    """Cost per epoch (log scale) and paths over the contour of `J(m, b)`.
+
+    Args:
+        m_grid: array `(r, r)`. Slopes of the grid.
+        b_grid: array `(r, r)`. Intercepts of the grid.
+        cost: array `(r, r)`. `J(m, b)` on the grid.
+        runs: dict label -> dict with `costs` (per epoch) and `path` (array
+            `(epochs + 1, 2)` of the `(m, b)` visited).
+
+    Returns:
+        `matplotlib.figure.Figure`. A divergent path is cut where it leaves
+        the window.
+    """
+    figure = Figure(figsize=(11, 4.5), layout="constrained")
+    ax_cost, ax_path = figure.subplots(1, 2)
+    levels = np.geomspace(cost.min() + 1e-3, cost.max(), 12)
+    ax_path.contour(m_grid, b_grid, cost, levels=levels, cmap="viridis")
+    for label, outcome in runs.items():
+        costs = np.asarray(outcome["costs"], dtype="float64")
+        finite = np.isfinite(costs)
+        ax_cost.plot(
+            np.arange(len(costs))[finite], costs[finite], label=f"lr = {label}"
+        )
+        path = np.asarray(outcome["path"], dtype="float64")
+        inside = (
+            np.isfinite(path).all(axis=1)
+            & (path[:, 0] >= m_grid.min())
+            & (path[:, 0] <= m_grid.max())
+            & (path[:, 1] >= b_grid.min())
+            & (path[:, 1] <= b_grid.max())
+        )
+        if not inside.all():  # keep the first step outside the window, then stop
+            path = path[: int(np.argmin(inside)) + 1]
+            path = path[np.isfinite(path).all(axis=1)]
+        ax_path.plot(path[:, 0], path[:, 1], ".-", markersize=3, label=f"lr = {label}")
+    ax_cost.set(
+        yscale="log",
+        xlabel="época",
+        ylabel="J (error cuadrático medio)",
+        title="Coste por época",
+    )
+    ax_cost.legend()
+    ax_path.set(
+        xlim=(m_grid.min(), m_grid.max()),
+        ylim=(b_grid.min(), b_grid.max()),
+        xlabel="pendiente m",
+        ylabel="ordenada b",
+        title="Camino sobre la superficie de coste J(m, b)",
+    )
+    ax_path.legend(loc="lower left")
+    return figure
+
+
+def activation_curves(z, curves):
+    """Activation functions (top row) and their derivatives (bottom row).
+
+    Args:
+        z: array `(n,)`. Pre-activations.
+        curves: dict name -> `(values, derivatives)`, two arrays `(n,)`.
+
+    Returns:
+        `matplotlib.figure.Figure`.
+    """
+    figure = Figure(figsize=(3.5 * len(curves), 6), layout="constrained")
+    axes = figure.subplots(2, len(curves), sharex=True, squeeze=False)
+    for column, (name, (values, derivatives)) in enumerate(curves.items()):
+        axes[0, column].plot(z, values, color="tab:blue")
+        axes[0, column].set_title(name)
+        axes[1, column].plot(z, derivatives, color="tab:orange")
+        axes[1, column].set_xlabel("z")
+        for row in range(2):
+            axes[row, column].grid(alpha=0.3)
+    axes[0, 0].set_ylabel("f(z)")
+    axes[1, 0].set_ylabel("f'(z)")
+    return figure
+
+
+def gradient_norms(norms, *, title="Desvanecimiento del gradiente"):
+    """Norm of the loss gradient per layer (log scale), one line per network.
+
+    Args:
+        norms: dict label -> array of per-layer gradient norms, first layer
+            first.
+        title: str. Axes title.
+
+    Returns:
+        `matplotlib.figure.Figure`.
+    """
+    figure = Figure(figsize=(6.5, 4), layout="constrained")
+    ax = figure.subplots()
+    for label, values in norms.items():
+        ax.plot(np.arange(1, len(values) + 1), values, marker="o", label=label)
+    ax.set(
+        yscale="log",
+        xlabel="capa (1 = la más cercana a la entrada)",
+        ylabel="‖dJ/dW‖",
+        title=title,
+    )
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
+    return figure

@@ -1,17 +1,17 @@
 """Practical 1: the slides' 2-D toy classifier.
 
 Five Gaussian clouds of 100 points each (standard deviation 1) with centres
-(-3, 2), (-3, -3), (0, 4), (-5, -6) and (0, -6); the first two clouds are
-class 1, the other three class 0. A `keras.Sequential` network
-Dense(64, relu) -> Dense(64, relu) -> Dense(2, softmax) is trained with
-SGD (learning rate 0.01, momentum 0.9, Nesterov) on categorical cross-entropy
-for 50 epochs with batches of 32. The slides' figure shows the probability of
-each class over the 50 x 50 grid on [-10, 10]^2 with the training points on
-top.
+(-3, 2), (-3, -3), (0, 4), (-5, -6) and (0, -6); the first two are class 1,
+the other three class 0. The data are synthetic by nature: the lesson needs
+a problem we can draw whole and whose true densities we know. A
+`keras.Sequential` Dense(64, relu) -> Dense(64, relu) -> Dense(2, softmax)
+is trained with SGD (learning rate 0.01, momentum 0.9, Nesterov) on
+categorical cross-entropy for 50 epochs with batches of 32, and the slides'
+figure shows the probability of each class over [-10, 10]^2.
 
-The clouds overlap, so no classifier can be perfect: the Bayes-optimal rule
-(which knows the true densities) gets about 0.966 of fresh points right, and
-`evaluate()` reports it on the very same test points for comparison.
+The clouds overlap, so no classifier is perfect: the Bayes-optimal rule
+(which knows the densities) gets about 0.966 of fresh points right, and
+`evaluate()` reports it on the same test points.
 
 ```python
 from secuah_dl import toy2d
@@ -29,7 +29,7 @@ import numpy as np
 
 from secuah_dl import metrics, plots, results, runtime, training
 from secuah_dl._compat import require
-from secuah_dl._validation import check_int
+from secuah_dl._validation import check_int, check_positive_float
 
 __all__ = [
     "CENTERS",
@@ -47,29 +47,27 @@ __all__ = [
 CENTERS = ((-3.0, 2.0), (-3.0, -3.0), (0.0, 4.0), (-5.0, -6.0), (0.0, -6.0))
 CLOUD_LABELS = (1, 1, 0, 0, 0)
 CLASS_NAMES = ("clase 0", "clase 1")
-STD = 1.0
 
 
-def make_clouds(points_per_cloud=100, *, std=STD, seed=0):
-    """Draws the five Gaussian clouds of the slides.
+def make_clouds(points_per_cloud=100, *, std=1.0, seed=0):
+    """Draws the five Gaussian clouds of the slides (synthetic data).
 
     Args:
         points_per_cloud: int. Points drawn around each centre. Defaults to
-            `100` (500 points in all, as in the slides).
+            `100` (500 in all, as in the slides).
         std: float. Standard deviation of each cloud. Defaults to `1.0`.
         seed: int. Seed of the NumPy generator. Defaults to `0`.
 
     Returns:
-        A tuple `(x, y)`: float32 points of shape `(5 * points_per_cloud, 2)`
-        and int class labels of shape `(5 * points_per_cloud,)`.
+        A tuple `(x, y)`: float32 points `(5 * points_per_cloud, 2)` and
+        int64 labels, shuffled.
 
     Raises:
         ValueError: if `points_per_cloud` is not a positive integer or `std`
             is not positive.
     """
     check_int("points_per_cloud", points_per_cloud)
-    if not std > 0:
-        raise ValueError(f"`std` must be positive. Received: std={std!r}")
+    check_positive_float("std", std)
     rng = np.random.default_rng(seed)
     centres = np.repeat(np.asarray(CENTERS), points_per_cloud, axis=0)
     x = centres + rng.normal(0.0, std, size=centres.shape)
@@ -78,7 +76,7 @@ def make_clouds(points_per_cloud=100, *, std=STD, seed=0):
     return x[order].astype("float32"), y[order].astype("int64")
 
 
-def bayes_probabilities(x, *, std=STD):
+def bayes_probabilities(x, *, std=1.0):
     """P(class | x) under the true mixture: what the best possible model knows.
 
     Args:
@@ -86,23 +84,25 @@ def bayes_probabilities(x, *, std=STD):
         std: float. Standard deviation of the clouds. Defaults to `1.0`.
 
     Returns:
-        float array `(n, 2)` of class probabilities. Its argmax is the
-        Bayes-optimal decision (accuracy about 0.966 on fresh points).
+        float array `(n, 2)`. Its argmax is the Bayes-optimal decision
+        (about 0.966 of fresh points right).
     """
     x = np.asarray(x, dtype="float64")
-    centres = np.asarray(CENTERS)
-    squared = ((x[:, None, :] - centres[None, :, :]) ** 2).sum(axis=-1)
+    squared = ((x[:, None, :] - np.asarray(CENTERS)[None]) ** 2).sum(axis=-1)
     densities = np.exp(-squared / (2 * std**2))
     labels = np.asarray(CLOUD_LABELS)
-    class_1 = densities[:, labels == 1].sum(axis=1)
-    class_0 = densities[:, labels == 0].sum(axis=1)
-    total = np.maximum(class_0 + class_1, 1e-300)
-    return np.stack([class_0 / total, class_1 / total], axis=1)
+    by_class = np.stack([densities[:, labels == c].sum(axis=1) for c in (0, 1)], axis=1)
+    return by_class / np.maximum(by_class.sum(axis=1, keepdims=True), 1e-300)
 
 
-def _check_points(x, y):
-    x = np.asarray(x, dtype="float32")
-    y = np.asarray(y)
+def _read_points(source):
+    """(x, y) from a tuple, checked."""
+    if not (isinstance(source, (tuple, list)) and len(source) == 2):
+        raise ValueError(
+            "`source` must be None (the slides' clouds) or a tuple (x, y). "
+            f"Received: source of type {type(source).__name__}"
+        )
+    x, y = np.asarray(source[0], dtype="float32"), np.asarray(source[1])
     if x.ndim != 2 or x.shape[1] != 2:
         raise ValueError(
             f"`x` must have shape (n, 2). Received: x with shape {x.shape}"
@@ -122,6 +122,10 @@ def _check_points(x, y):
     if len(np.unique(y)) < 2:
         raise ValueError(
             f"`y` must contain both classes 0 and 1. Received: only class {int(y[0])}"
+        )
+    if len(x) < 10:
+        raise ValueError(
+            f"`source` needs at least 10 points. Received: {len(x)} points"
         )
     return x, y.astype("int64")
 
@@ -149,74 +153,59 @@ def load_data(
 
     Args:
         source: None or tuple `(x, y)`. `None` draws the slides' clouds
-            (synthetic data, generated here). A tuple of your own points
-            `x` `(n, 2)` and labels `y` `(n,)` in {0, 1} is split 60/20/20.
-        quick: bool. Ignored: this practical is already small. Defaults to
+            (synthetic; validation and test are fresh draws). Your own
+            points `x` `(n, 2)` with labels `y` in {0, 1} are split 60/20/20.
+        quick: bool. Ignored: the problem is already small. Defaults to
             `False`.
         points_per_cloud: int. Training points per cloud. Defaults to `100`.
-        val_points_per_cloud: int. Validation points per cloud (fresh draws).
-            Defaults to `100`.
-        test_points_per_cloud: int. Held-out test points per cloud (fresh
-            draws). Defaults to `500` (2,500 points).
+        val_points_per_cloud: int. Validation points per cloud. Defaults to
+            `100`.
+        test_points_per_cloud: int. Test points per cloud. Defaults to `500`.
         batch_size: int. Batch size. Defaults to `32`.
         seed: int. Seed for drawing and shuffling. Defaults to `0`.
 
     Returns:
-        A tuple `(train_ds, val_ds, test_ds, info)`. The datasets yield
-        `(points, one_hot_labels)` batches, the training one reshuffled each
-        epoch. `info` is a dict with the NumPy arrays (`x_train`, `y_train`,
-        `x_val`, `y_val`, `x_test`, `y_test`), `class_names`, `num_classes`
-        and `description`.
+        A tuple `(train_ds, val_ds, test_ds, info)` yielding `(points,
+        one_hot_labels)` batches (training reshuffled each epoch); `info`
+        holds the NumPy arrays (`x_train`, `y_train`, `x_val`, `y_val`,
+        `x_test`, `y_test`), `class_names`, `num_classes` and `description`
+        (which says whether the data are synthetic).
 
     Raises:
-        ValueError: on malformed `source` arrays (shape, NaNs, labels) or a
+        ValueError: on a malformed `source` (shape, NaNs, labels) or a
             non-positive `batch_size`.
     """
     del quick
     check_int("batch_size", batch_size)
     if source is None:
-        x_train, y_train = make_clouds(points_per_cloud, seed=seed)
-        x_val, y_val = make_clouds(val_points_per_cloud, seed=seed + 1)
-        x_test, y_test = make_clouds(test_points_per_cloud, seed=seed + 2)
+        splits = [
+            make_clouds(n, seed=seed + i)
+            for i, n in enumerate(
+                (points_per_cloud, val_points_per_cloud, test_points_per_cloud)
+            )
+        ]
         description = (
-            f"synthetic: five Gaussian clouds (std 1), {len(x_train)} training, "
-            f"{len(x_val)} validation and {len(x_test)} test points drawn with seed {seed}"
+            f"synthetic: five Gaussian clouds (std 1), {len(splits[0][0])} training, "
+            f"{len(splits[1][0])} validation and {len(splits[2][0])} test points "
+            f"drawn with seed {seed}"
         )
     else:
-        if not (isinstance(source, (tuple, list)) and len(source) == 2):
-            raise ValueError(
-                "`source` must be None (the slides' clouds) or a tuple (x, y). "
-                f"Received: source of type {type(source).__name__}"
-            )
-        x, y = _check_points(*source)
-        if len(x) < 10:
-            raise ValueError(
-                f"`source` needs at least 10 points. Received: {len(x)} points"
-            )
+        x, y = _read_points(source)
         order = np.random.default_rng(seed).permutation(len(x))
         x, y = x[order], y[order]
-        cut_1, cut_2 = int(0.6 * len(x)), int(0.8 * len(x))
-        x_train, y_train = x[:cut_1], y[:cut_1]
-        x_val, y_val = x[cut_1:cut_2], y[cut_1:cut_2]
-        x_test, y_test = x[cut_2:], y[cut_2:]
+        cuts = (0, int(0.6 * len(x)), int(0.8 * len(x)), len(x))
+        splits = [(x[a:b], y[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
         description = f"user points: {len(x)} split 60/20/20 with seed {seed}"
     info = {
-        "x_train": x_train,
-        "y_train": y_train,
-        "x_val": x_val,
-        "y_val": y_val,
-        "x_test": x_test,
-        "y_test": y_test,
         "class_names": list(CLASS_NAMES),
         "num_classes": 2,
         "description": description,
     }
-    return (
-        _dataset(x_train, y_train, batch_size, shuffle=True, seed=seed),
-        _dataset(x_val, y_val, batch_size, shuffle=False, seed=seed),
-        _dataset(x_test, y_test, batch_size, shuffle=False, seed=seed),
-        info,
-    )
+    datasets = []
+    for name, (x, y) in zip(("train", "val", "test"), splits):
+        info[f"x_{name}"], info[f"y_{name}"] = x, y
+        datasets.append(_dataset(x, y, batch_size, shuffle=name == "train", seed=seed))
+    return (*datasets, info)
 
 
 def build_model(
@@ -227,11 +216,11 @@ def build_model(
     momentum=0.9,
     nesterov=True,
 ):
-    """The slides' network: `Sequential` Dense(64, relu) x 2 -> Dense(softmax).
+    """The slides' network: Dense(64, relu) x 2 -> Dense(softmax), compiled.
 
+    The builder the workbook's model mirrors (for scripts and the CLI).
     Compiled with SGD (Nesterov momentum) and categorical cross-entropy, as
-    in the slides. Build it inside `strategy.scope()` to train it on several
-    devices.
+    in the slides. Build it inside `strategy.scope()`.
 
     Args:
         num_classes: int. Output classes. Defaults to `2`.
@@ -242,7 +231,7 @@ def build_model(
         nesterov: bool. Nesterov momentum. Defaults to `True`.
 
     Returns:
-        A compiled `keras.Sequential` with input shape `(2,)`.
+        A compiled `keras.Sequential` named `toy2d`, input shape `(2,)`.
 
     Raises:
         ValueError: if `num_classes` < 2, a layer has no units, or the
@@ -255,20 +244,12 @@ def build_model(
             "`hidden_units` must be a non-empty tuple of positive integers. "
             f"Received: hidden_units={hidden_units!r}"
         )
-    if not learning_rate > 0:
-        raise ValueError(
-            f"`learning_rate` must be positive. Received: learning_rate={learning_rate!r}"
-        )
-    model = keras.Sequential(name="toy2d")
-    model.add(keras.Input(shape=(2,)))
-    for i, units in enumerate(hidden_units):
-        model.add(keras.layers.Dense(units, activation="relu", name=f"dense_{i + 1}"))
+    check_positive_float("learning_rate", learning_rate)
+    model = keras.Sequential([keras.Input(shape=(2,))], name="toy2d")
+    for units in hidden_units:
+        model.add(keras.layers.Dense(units, activation="relu"))
     # float32 output whatever the precision policy (Keras mixed-precision guide).
-    model.add(
-        keras.layers.Dense(
-            num_classes, activation="softmax", dtype="float32", name="probabilities"
-        )
-    )
+    model.add(keras.layers.Dense(num_classes, activation="softmax", dtype="float32"))
     model.compile(
         optimizer=keras.optimizers.SGD(
             learning_rate=learning_rate, momentum=momentum, nesterov=nesterov
@@ -318,52 +299,55 @@ def evaluate(model, test_ds, *, info=None):
     Args:
         model: `keras.Model`. The trained classifier.
         test_ds: `tf.data.Dataset`. Batches of `(points, one_hot_labels)`.
-        info: dict or None. The `info` of `load_data()`; when given and its
-            test points come from the slides' clouds, the Bayes-optimal
-            accuracy on the same points is added as `bayes_accuracy`.
+        info: dict or None. The `info` of `load_data()`; when its data are
+            the slides' clouds, the Bayes-optimal accuracy on the same
+            points is added as `bayes_accuracy`.
 
     Returns:
         dict with `loss`, `accuracy`, `balanced_accuracy`, `roc_auc`,
-        `confusion_matrix`, `per_class`, `test_points` and, when known,
+        `confusion_matrix`, `per_class`, `test_points` and, for the clouds,
         `bayes_accuracy`.
     """
-    points, labels = [], []
-    for batch_points, batch_labels in test_ds:
-        points.append(np.asarray(batch_points))
-        labels.append(np.asarray(batch_labels))
-    points = np.concatenate(points)
-    labels = np.concatenate(labels).argmax(axis=1)
-    probabilities = model.predict(points, verbose=0, batch_size=1024)
+    batches = list(test_ds)
+    points = np.concatenate([np.asarray(b[0]) for b in batches])
+    one_hot = np.concatenate([np.asarray(b[1]) for b in batches])
+    labels = one_hot.argmax(axis=1)
+    probabilities = model.predict(points, verbose=0, batch_size=4096)
     numbers = metrics.classification_metrics(
         labels, probabilities, class_names=CLASS_NAMES
     )
-    numbers["loss"] = float(
-        keras.ops.convert_to_numpy(
-            keras.losses.categorical_crossentropy(
-                keras.utils.to_categorical(labels, 2), probabilities
-            )
-        ).mean()
-    )
-    numbers["test_points"] = int(len(points))
+    loss = keras.losses.categorical_crossentropy(one_hot, probabilities)
+    numbers["loss"] = float(np.mean(keras.ops.convert_to_numpy(loss)))
+    numbers["test_points"] = len(points)
     if info is not None and info.get("description", "").startswith("synthetic"):
-        bayes = bayes_probabilities(points).argmax(axis=1)
-        numbers["bayes_accuracy"] = float((bayes == labels).mean())
+        numbers["bayes_accuracy"] = float(
+            (bayes_probabilities(points).argmax(1) == labels).mean()
+        )
     return numbers
 
 
 def run(
-    quick=False, out_dir="runs/toy2d", *, seed=0, epochs=50, strategy=None, verbose=0
+    quick=False,
+    out_dir="runs/toy2d",
+    *,
+    seed=0,
+    source=None,
+    epochs=None,
+    strategy=None,
+    verbose=0,
 ):
     """The whole practical: data -> model -> training -> evaluation -> figures.
 
     Args:
-        quick: bool. Quick mode (CI, first look). The toy is already small,
-            so it trains the same 50 epochs. Defaults to `False`.
+        quick: bool. Quick mode. The toy is already small, so it trains the
+            same 50 epochs. Defaults to `False`.
         out_dir: str or path-like. Where `metrics.json`, the figures
             (`probability_maps.png`, `learning_curves.png`), `model.keras`
             and the run directory go. Defaults to `"runs/toy2d"`.
         seed: int. Seed for data, initial weights and shuffling.
-        epochs: int. Training epochs. Defaults to `50`.
+        source: None or tuple `(x, y)`. See `load_data()`.
+            Defaults to `None` (the slides' synthetic clouds).
+        epochs: int or None. Training epochs; `None` means 50.
         strategy: `tf.distribute.Strategy` or None. `None` uses
             `runtime.get_strategy()`.
         verbose: `"auto"`, 0, 1 or 2. Keras progress display. Defaults to `0`.
@@ -378,7 +362,7 @@ def run(
     runtime.seed_everything(seed)
     strategy = strategy or runtime.get_strategy()
     train_ds, val_ds, test_ds, info = load_data(
-        batch_size=runtime.global_batch_size(32, strategy), seed=seed
+        source, batch_size=runtime.global_batch_size(32, strategy), seed=seed
     )
     with strategy.scope():
         model = build_model()
@@ -386,32 +370,39 @@ def run(
         model,
         train_ds,
         val_ds,
-        epochs=epochs,
+        epochs=epochs or 50,
         run_dir=out_dir / "run",
         strategy=strategy,
         verbose=verbose,
     )
     numbers = evaluate(model, test_ds, info=info)
+    axis = np.linspace(-10, 10, 50, dtype="float32")
+    grid = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)
+    synthetic = (
+        "datos sintéticos"
+        if info["description"].startswith("synthetic")
+        else "datos propios"
+    )
     figures = {
-        "probability_maps": plots.save(
-            plots.probability_maps(
-                model,
-                info["x_train"],
-                info["y_train"],
-                class_names=CLASS_NAMES,
-                title="Probabilidad de cada clase (puntos de entrenamiento)",
-            ),
-            out_dir / "probability_maps.png",
+        "probability_maps": plots.decision_map(
+            axis,
+            model.predict(grid, verbose=0, batch_size=4096),
+            info["x_train"],
+            info["y_train"],
+            class_names=CLASS_NAMES,
+            title=f"Probabilidad de cada clase (puntos de entrenamiento, {synthetic})",
         ),
-        "learning_curves": plots.save(
-            plots.learning_curves(
-                history, metrics=["loss", "accuracy"], title="Curvas de aprendizaje"
-            ),
-            out_dir / "learning_curves.png",
+        "learning_curves": plots.learning_curves(
+            history, metrics=["loss", "accuracy"], title="Curvas de aprendizaje"
         ),
+    }
+    figures = {
+        name: plots.save(figure, out_dir / f"{name}.png")
+        for name, figure in figures.items()
     }
     model_path = out_dir / "model.keras"
     model.save(model_path)
+    bayes = numbers.get("bayes_accuracy")
     result = results.Result(
         name="toy2d",
         metrics=numbers,
@@ -420,9 +411,12 @@ def run(
         out_dir=out_dir,
         data=info["description"],
         summary=(
-            f"Held-out accuracy {numbers['accuracy']:.3f} on {numbers['test_points']} points; "
-            f"the Bayes-optimal rule scores {numbers.get('bayes_accuracy', float('nan')):.3f} "
-            "on the same points."
+            f"Held-out accuracy {numbers['accuracy']:.3f} on {numbers['test_points']} points"
+            + (
+                f"; the Bayes-optimal rule scores {bayes:.3f} on the same points."
+                if bayes
+                else "."
+            )
         ),
         seconds=time.perf_counter() - start,
     )

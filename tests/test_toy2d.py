@@ -79,6 +79,7 @@ def test_load_data_user_points_are_split():
         ((np.zeros((20, 2)), np.full(20, 2)), r"only 0 and 1.*\[2\]"),
         ((np.zeros((20, 2)), np.zeros(20)), "both classes"),
         ("clouds.csv", "tuple"),
+        ((np.zeros((6, 2)), np.arange(6) % 2), "at least 10 points"),
     ],
 )
 def test_load_data_rejects_bad_sources(source, match):
@@ -92,6 +93,7 @@ def test_model_is_the_slides_network(tmp_path):
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
     assert [layer.units for layer in dense] == [64, 64, 2]
     assert [layer.activation.__name__ for layer in dense] == ["relu", "relu", "softmax"]
+    assert dense[-1].dtype_policy.compute_dtype == "float32"  # whatever the policy
     assert model.count_params() == 2 * 64 + 64 + 64 * 64 + 64 + 64 * 2 + 2
     optimizer = model.optimizer
     assert isinstance(optimizer, keras.optimizers.SGD)
@@ -150,6 +152,7 @@ def test_run_writes_metrics_figures_and_model(toy_run):
     assert payload["practical"] == "toy2d"
     assert payload["metrics"]["accuracy"] == pytest.approx(toy_run.metrics["accuracy"])
     assert "synthetic" in payload["data"]
+    assert "Held-out accuracy" in toy_run.summary and "Bayes" in toy_run.summary
     for name in ("probability_maps", "learning_curves"):
         path = toy_run.figures[name]
         assert path.exists() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
