@@ -38,6 +38,7 @@ __all__ = [
     "call_answer",
     "collect",
     "keras2_hint",
+    "prepare",
     "verdict",
     "run_checker",
 ]
@@ -164,7 +165,10 @@ class Exercise:
             answer. Runs in the grader's process.
         kind: str. What the student hands in, e.g. `"función"` or
             `"modelo"`. Defaults to `"función"`.
-        forbidden: tuple of callables. Package functions the answer must
+        forbidden: tuple of str (or callables). Dotted names of package
+            functions the answer must not be nor call, e.g.
+            `"secuah_dl.toy2d.build_model"`; resolved only in the student's
+            process, so the grader never imports the practicals for them.
             not be nor call (the package's own solution of the exercise).
     """
 
@@ -287,20 +291,38 @@ def _qualname(function):
     return f"{module.replace('secuah_dl.', '')}.{function.__qualname__}"
 
 
-def _forbidden_codes(exercise):
-    codes = {}
-    for function in exercise.forbidden:
-        code = getattr(function, "__code__", None)
-        if code is not None:
-            codes[code] = _qualname(function)
-    return codes
+def prepare(exercises):
+    """Imports what the probes of `exercises` need, before any time limit starts.
+
+    The package modules named in `forbidden`, and Keras when an exercise
+    builds or trains a model: loading a framework is not the student's time.
+
+    Args:
+        exercises: list of `Exercise`.
+    """
+    for exercise in exercises:
+        _forbidden_functions(exercise)
+    if any(e.kind in ("modelo", "entrenamiento") for e in exercises):
+        import keras  # noqa: F401
+
+
+def _forbidden_functions(exercise):
+    import importlib
+
+    functions = []
+    for item in exercise.forbidden:
+        if isinstance(item, str):
+            module, _, name = item.rpartition(".")
+            item = getattr(importlib.import_module(module), name)
+        functions.append(item)
+    return functions
 
 
 def collect(exercise, answer, seed=0):
     """Runs an exercise's probe on an answer: the student's half.
 
-    The probe runs under a profiler that notices calls into the package's
-    own solution (`exercise.forbidden`): such an answer is refused.
+    The probe runs under a trace function that notices calls into the
+    package's own solution (`exercise.forbidden`): such an answer is refused.
 
     Args:
         exercise: `Exercise`.
@@ -311,7 +333,8 @@ def collect(exercise, answer, seed=0):
         dict. `{"status": "ok", "data": ...}`, or `{"status": "not_answered"
         | "refused" | "error", "message": str}`.
     """
-    if answer in exercise.forbidden:
+    forbidden = _forbidden_functions(exercise)
+    if any(answer is function for function in forbidden):
         return {
             "status": "refused",
             "message": (
@@ -319,16 +342,22 @@ def collect(exercise, answer, seed=0):
                 "paquete: escribe tú el código."
             ),
         }
-    codes = _forbidden_codes(exercise)
+    codes = {
+        function.__code__: _qualname(function)
+        for function in forbidden
+        if hasattr(function, "__code__")
+    }
     used = []
 
     def watch(frame, event, arg):
-        if event == "call" and frame.f_code in codes and not used:
+        # A global trace function sees each new Python frame once ("call")
+        # and, returning None, traces nothing inside it: cheap.
+        if frame.f_code in codes and not used:
             used.append(codes[frame.f_code])
 
-    previous = sys.getprofile()
+    previous = sys.gettrace()
     if codes:
-        sys.setprofile(watch)
+        sys.settrace(watch)
     try:
         data = exercise.probe(answer, seed)
     except NotAnswered as reason:
@@ -339,7 +368,7 @@ def collect(exercise, answer, seed=0):
         return {"status": "error", "message": _error_message(error)}
     finally:
         if codes:
-            sys.setprofile(previous)
+            sys.settrace(previous)
     if used:
         return {
             "status": "refused",

@@ -475,8 +475,9 @@ def _only_checks(source):
 class _Notebook:
     """Runs a notebook's cells, restarting (and replaying) after a kill."""
 
-    def __init__(self, run, cells):
+    def __init__(self, run, cells, exercise_ids=()):
         self.run, self.cells = run, cells
+        self.exercise_ids = list(exercise_ids)
         self.kernel, self.ran, self.starts = None, 0, 0
         self.skipped = set()  # cells that hung or killed their kernel
         self.problem = None
@@ -497,6 +498,14 @@ class _Notebook:
                     self.problem = f"el núcleo de Jupyter no arrancó ({error})"
                     self.run.reaper.sweep()
                     return False
+                # What the probes import (Keras, the package's modules) is
+                # loaded now, on the start-up budget, not on the student's.
+                self.kernel.run(
+                    "__import__('secuah_dl.grading.worker', fromlist=['_']).prepare("
+                    f"{self.exercise_ids!r})",
+                    _STARTUP,
+                    self.run.deadline,
+                )
             if self.ran in self.skipped:
                 self.ran += 1
                 continue
@@ -540,7 +549,7 @@ def _run_notebook(run, exercises):
         ]
     except Exception as error:  # noqa: BLE001 - not JSON, not a notebook
         raise _Unreadable(f"el cuaderno no se puede leer ({error})") from None
-    runner = _Notebook(run, cells)
+    runner = _Notebook(run, cells, [e.id for e in exercises])
     results = {}
     try:
         for exercise in exercises:

@@ -75,7 +75,11 @@ def to_numpy(value):
 def _shape(shape):
     if shape is None:
         return None
-    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple)):
+    if (
+        isinstance(shape, (list, tuple))
+        and shape
+        and isinstance(shape[0], (list, tuple))
+    ):
         return [_shape(s) for s in shape]
     return [-1 if d is None else int(d) for d in shape]
 

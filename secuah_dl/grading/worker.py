@@ -67,6 +67,18 @@ def _payload(collected):
         )
 
 
+def prepare(exercise_ids):
+    """Loads what the probes of these exercises need (not the student's time).
+
+    Args:
+        exercise_ids: list of str.
+    """
+    from secuah_dl.grading.core import prepare as prepare_exercises
+    from secuah_dl.grading.exercises import get_exercise
+
+    prepare_exercises([get_exercise(i) for i in exercise_ids])
+
+
 def probe_answer(namespace, exercise_id, seed, nonce):
     """Probes a notebook's answer and publishes the data (a probe cell).
 
@@ -102,8 +114,7 @@ def _run_module(job, channel):
             data = data[os.write(channel, data) :]
 
     exercises = [get_exercise(i) for i in job["exercises"]]
-    if any(e.kind in ("modelo", "entrenamiento") for e in exercises):
-        import keras  # noqa: F401 - the framework's import is not the student's time
+    prepare(job["exercises"])
 
     send("ready", {"status": "ok"})
     path = pathlib.Path("entrega.py").resolve()

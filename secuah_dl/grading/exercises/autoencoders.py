@@ -122,7 +122,7 @@ EXERCISES = [
         "(la capa de muestreo), con NumPy.",
         2,
         _check_vae_muestreo,
-        answer='muestreo',
+        answer="muestreo",
     ),
     legacy(
         "vae_kl",
@@ -131,7 +131,7 @@ EXERCISES = [
         "promediado sobre el lote.",
         2,
         _check_vae_kl,
-        answer='divergencia_kl',
+        answer="divergencia_kl",
     ),
     legacy(
         "ae_residuos",
@@ -140,6 +140,6 @@ EXERCISES = [
         "cada ejemplo, la puntuación de novedad de las transparencias.",
         2,
         _check_residuos,
-        answer='residuos',
+        answer="residuos",
     ),
 ]

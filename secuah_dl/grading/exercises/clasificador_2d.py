@@ -8,7 +8,6 @@ names the Keras 3 one instead of a raw exception.
 
 import numpy as np
 
-from secuah_dl import toy2d
 from secuah_dl.grading.core import Case, Exercise, NotAnswered, call_answer, keras2_hint
 from secuah_dl.grading.probes import activation_after, describe_model, ops_of, to_numpy
 
@@ -23,6 +22,8 @@ _FIT_EPOCHS = 15
 
 def _probe_modelo(answer, seed):
     import keras
+
+    from secuah_dl import toy2d
 
     try:
         model = call_answer(answer)
@@ -222,6 +223,7 @@ def _probe_exactitud(answer, seed):
 
 
 def _judge_exactitud(data, seed):
+
     one_hot, probabilities = _accuracy_inputs(seed)
     expected = float((probabilities.argmax(1) == one_hot.argmax(1)).mean())
     value = data.get("value") if isinstance(data, dict) else None
@@ -260,7 +262,7 @@ EXERCISES = [
         _probe_modelo,
         _judge_modelo,
         kind="modelo",
-        forbidden=(toy2d.build_model,),
+        forbidden=("secuah_dl.toy2d.build_model",),
     ),
     Exercise(
         "toy2d_one_hot",

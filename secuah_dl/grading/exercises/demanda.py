@@ -157,7 +157,7 @@ EXERCISES = [
         "`futuro` horas siguientes (serie[t : t + futuro]). Devuelve (X, Y).",
         3,
         _check_ventanas,
-        answer='hacer_ventanas',
+        answer="hacer_ventanas",
     ),
     legacy(
         "demanda_mape",
@@ -165,7 +165,7 @@ EXERCISES = [
         "Escribe `mape(real, prediccion)`: el error porcentual absoluto medio, en %.",
         2,
         _check_mape,
-        answer='mape',
+        answer="mape",
     ),
     legacy(
         "demanda_hora",
@@ -174,6 +174,6 @@ EXERCISES = [
         "del día, para que las 23 h y las 0 h queden cerca.",
         2,
         _check_codificar_hora,
-        answer='codificar_hora',
+        answer="codificar_hora",
     ),
 ]

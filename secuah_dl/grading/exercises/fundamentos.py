@@ -8,7 +8,6 @@ recomputing the usual mistakes, so the hint names the mistake made.
 
 import numpy as np
 
-from secuah_dl import fundamentals
 from secuah_dl.grading.core import Case, Exercise, call_answer
 from secuah_dl.grading.probes import activation_after, describe_model, to_numpy
 
@@ -230,6 +229,8 @@ def _fresh_image(seed):
 
 
 def _probe_conv(answer, seed):
+    from secuah_dl import fundamentals
+
     return {
         "slide": _floats(
             call_answer(answer, fundamentals.SLIDE_IMAGE.astype("float64"))
@@ -239,6 +240,8 @@ def _probe_conv(answer, seed):
 
 
 def _conv_hint(got, expected, fallback):
+    from secuah_dl import fundamentals
+
     if got is None or got.shape != expected.shape:
         if got is not None and got.shape == (
             expected.shape[0] + 2,
@@ -258,6 +261,8 @@ def _conv_hint(got, expected, fallback):
 
 
 def _judge_conv(data, seed):
+    from secuah_dl import fundamentals
+
     slide, fresh = _array(data, "slide"), _array(data, "fresh")
     expected_slide = _mean_conv(fundamentals.SLIDE_IMAGE.astype("float64"))
     expected_fresh = _mean_conv(_fresh_image(seed))
@@ -543,6 +548,7 @@ def _probe_lstm(answer, seed):
 
 
 def _judge_lstm(data, seed):
+
     inputs = _lstm_inputs(seed)
     h, c = _array(data, "h"), _array(data, "c")
     expected_h, expected_c = _lstm_step(*inputs)
@@ -593,7 +599,7 @@ EXERCISES = [
         "convolucion_media",
         _probe_conv,
         _judge_conv,
-        forbidden=(fundamentals.conv2d_numpy,),
+        forbidden=("secuah_dl.fundamentals.conv2d_numpy",),
     ),
     Exercise(
         "tamano_salida",
@@ -604,7 +610,7 @@ EXERCISES = [
         "tamano_salida",
         _probe_tamano,
         _judge_tamano,
-        forbidden=(fundamentals.conv_output_size,),
+        forbidden=("secuah_dl.fundamentals.conv_output_size",),
     ),
     Exercise(
         "perceptron_and",
@@ -628,7 +634,7 @@ EXERCISES = [
         "entrenar_perceptron",
         _probe_regla,
         _judge_regla,
-        forbidden=(fundamentals.train_perceptron,),
+        forbidden=("secuah_dl.fundamentals.train_perceptron",),
     ),
     Exercise(
         "lenet5_keras",
@@ -643,7 +649,7 @@ EXERCISES = [
         _probe_lenet,
         _judge_lenet,
         kind="modelo",
-        forbidden=(fundamentals.build_lenet5,),
+        forbidden=("secuah_dl.fundamentals.build_lenet5",),
     ),
     Exercise(
         "lstm_paso",

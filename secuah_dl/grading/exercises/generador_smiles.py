@@ -102,7 +102,7 @@ EXERCISES = [
         "Por ejemplo `Clc1ccccc1Br` → Cl, c, 1, c, c, c, c, c, 1, Br.",
         3,
         _check_smiles_tokens,
-        answer='tokenizar',
+        answer="tokenizar",
     ),
     legacy(
         "smiles_validez",
@@ -111,7 +111,7 @@ EXERCISES = [
         "molécula válida.",
         2,
         _check_smiles_validez,
-        answer='validez',
+        answer="validez",
     ),
     legacy(
         "smiles_temperatura",
@@ -120,6 +120,6 @@ EXERCISES = [
         "se muestrea el siguiente token a una temperatura dada.",
         2,
         _check_softmax_temperatura,
-        answer='softmax_temperatura',
+        answer="softmax_temperatura",
     ),
 ]

@@ -127,7 +127,7 @@ EXERCISES = [
         "alto que detecta al menos la fracción `objetivo` de lesiones malignas.",
         3,
         _check_umbral,
-        answer='umbral_para_sensibilidad',
+        answer="umbral_para_sensibilidad",
     ),
     legacy(
         "piel_auc",
@@ -135,7 +135,7 @@ EXERCISES = [
         "Escribe `auc_trapecios(fpr, tpr)`: el área bajo la curva ROC por la regla de los trapecios.",
         2,
         _check_auc,
-        answer='auc_trapecios',
+        answer="auc_trapecios",
     ),
     legacy(
         "piel_tres_canales",
@@ -144,6 +144,6 @@ EXERCISES = [
         "imágenes de 3 canales para una red preentrenada en ImageNet.",
         2,
         _check_tres_canales,
-        answer='a_tres_canales',
+        answer="a_tres_canales",
     ),
 ]

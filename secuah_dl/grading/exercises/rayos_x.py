@@ -174,7 +174,7 @@ EXERCISES = [
         "GlobalAveragePooling2D → Dropout → Dense(num_clases, softmax). Compílalo.",
         4,
         _check_clasificador,
-        answer='construir_clasificador',
+        answer="construir_clasificador",
     ),
     legacy(
         "transfer_pesos_clase",
@@ -183,7 +183,7 @@ EXERCISES = [
         "desequilibrio (peso_c = n / (k · n_c)), como diccionario para class_weight.",
         2,
         _check_pesos_clase,
-        answer='pesos_de_clase',
+        answer="pesos_de_clase",
     ),
     legacy(
         "transfer_sens_esp",
@@ -192,6 +192,6 @@ EXERCISES = [
         "confusión (filas = clase real), la sensibilidad y la especificidad de una clase.",
         2,
         _check_sens_esp,
-        answer='sensibilidad_especificidad',
+        answer="sensibilidad_especificidad",
     ),
 ]
