@@ -850,8 +850,18 @@ def describe(strategy=None):
 
 
 def _quiet_frameworks():
-    """Silences TensorFlow's Python-side chatter (retracing warnings, absl)."""
+    """Silences TensorFlow's Python-side chatter (retracing warnings, absl).
+
+    Also Keras's warning that `fit(shuffle=True)` is ignored for a
+    `tf.data.Dataset`: the package's pipelines shuffle before batching, so a
+    workbook can write the plain `model.fit(train_ds, ...)`.
+    """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    warnings.filterwarnings(
+        "ignore",
+        message=r"`shuffle=True` was passed, but will be ignored since the data `x` "
+        r"was provided as a tf\.data\.Dataset",
+    )
     try:
         import absl.logging
 
