@@ -802,17 +802,22 @@ def forecasts(models, info, split="test"):
     part, scaler = info[split], info["scaler"]
     found = {}
     for name, model in models.items():
-        if isinstance(model, keras.Model):  # eager calls: no retracing per size
+        if isinstance(
+            model, keras.Model
+        ):  # eager calls on one padded size: no retracing
+            size, count = 2048, len(part["past"])
+            padded = [
+                np.pad(part[key], ((0, -count % size), (0, 0)))
+                for key in ("past", "context")
+            ]
             scaled = np.concatenate(
                 [
                     keras.ops.convert_to_numpy(
-                        model(
-                            [part["past"][i : i + 4096], part["context"][i : i + 4096]]
-                        )
+                        model([padded[0][i : i + size], padded[1][i : i + size]])
                     )
-                    for i in range(0, len(part["past"]), 4096)
+                    for i in range(0, len(padded[0]), size)
                 ]
-            )
+            )[:count]
         else:
             scaled = model.predict(
                 np.concatenate([part["past"], part["context"]], axis=1)
