@@ -52,7 +52,6 @@ __all__ = [
     "build_model",
     "train",
     "evaluate",
-    "learned_filters",
     "run",
 ]
 
@@ -323,17 +322,7 @@ def build_model(
     return model
 
 
-def train(
-    model,
-    train_ds,
-    val_ds,
-    *,
-    epochs=20,
-    run_dir=None,
-    strategy=None,
-    early_stopping_patience=5,
-    verbose="auto",
-):
+def train(model, train_ds, val_ds, *, epochs=20, early_stopping_patience=5, **options):
     """Trains the classifier through `training.fit` (strategy, logs, resume).
 
     Args:
@@ -341,10 +330,8 @@ def train(
         train_ds: `tf.data.Dataset`. From `load_data()`.
         val_ds: `tf.data.Dataset`. From `load_data()`.
         epochs: int. Maximum epochs. Defaults to `20`.
-        run_dir: str, path-like or None. Logs, checkpoints, resume.
-        strategy: `tf.distribute.Strategy` or None.
         early_stopping_patience: int or None. Defaults to `5`.
-        verbose: `"auto"`, 0, 1 or 2.
+        **options: `run_dir`, `strategy`, `verbose`, as `training.fit` takes them.
 
     Returns:
         `keras.callbacks.History`.
@@ -354,10 +341,8 @@ def train(
         train_ds,
         val_ds,
         epochs=epochs,
-        run_dir=run_dir,
-        strategy=strategy,
         early_stopping_patience=early_stopping_patience,
-        verbose=verbose,
+        **options,
     )
 
 
@@ -377,28 +362,6 @@ def evaluate(model, test_ds, *, class_names=CLASSES):
     return metrics.classification_metrics(
         labels, probabilities, class_names=list(class_names)
     )
-
-
-def learned_filters(model):
-    """The Conv1D's kernel as `(taps, filters)`, ready for `plots.filter_responses`.
-
-    Args:
-        model: `keras.Model` with a one-channel Conv1D layer named `"conv"`.
-
-    Returns:
-        float array `(kernel_size, filters)`.
-
-    Raises:
-        ValueError: if the model has no such layer.
-    """
-    try:
-        kernel = model.get_layer("conv").get_weights()[0]
-    except ValueError:
-        raise ValueError(
-            f"`model` must have a Conv1D layer named 'conv'. Received: layers "
-            f"{[layer.name for layer in model.layers]}"
-        ) from None
-    return np.asarray(kernel)[:, 0, :]
 
 
 def run(
@@ -470,7 +433,7 @@ def run(
             title=f"Corriente de inducido, una ventana por clase (datos {tag})",
         ),
         "filters": plots.filter_responses(
-            learned_filters(model),
+            np.asarray(model.get_layer("conv").get_weights()[0])[:, 0, :],
             fs=info["fs"],
             spectra=class_spectra(
                 info["train"]["windows"],
@@ -501,7 +464,7 @@ def run(
         out_dir=out_dir,
         data=info["description"],
         summary=(
-            f"Conv1D(8, 256) on {tag.lower()} data: test accuracy {scores['accuracy']:.3f} "
+            f"Conv1D(8, 256) on {'SYNTHETIC' if info['synthetic'] else 'real'} data: test accuracy {scores['accuracy']:.3f} "
             f"(chance {1 / len(names):.2f}) on {len(info['test']['labels'])} windows; "
             "per class sensitivity: "
             + ", ".join(

@@ -351,15 +351,12 @@ def load_series(
         tolerance=duplicate_tolerance,
         name=path.name,
     )
-    report.update(rows=len(raw) + int((~keep).sum()) if repaired else len(raw))
-    report["bad_timestamps"] = bad
-    report["day_month_swaps_undone"] = repaired
+    report.update(rows=len(keep), bad_timestamps=bad, day_month_swaps_undone=repaired)
     local = frame.index.tz_convert(timezone)
-    where = {
-        None: "Spain, ENTSO-E/REE via Kaggle",
-        "spain": "Spain, ENTSO-E/REE via Kaggle",
-        "pjm": "PJM East via Kaggle",
-    }.get(source if embedded else "", path.name)
+    where = path.name
+    if embedded:
+        where = "PJM East" if source == "pjm" else "Spain, ENTSO-E/REE"
+        where += " via Kaggle"
     frame.attrs = {
         "report": report,
         "timezone": timezone,
@@ -621,11 +618,9 @@ def build_model(
         raise ValueError(
             f"`kind` must be one of {MODEL_KINDS}. Received: kind={kind!r}"
         )
-    past_hours, horizon = (
-        check_int("past_hours", past_hours),
-        check_int("horizon", horizon),
-    )
     for name, value in (
+        ("past_hours", past_hours),
+        ("horizon", horizon),
         ("context_dim", context_dim),
         ("filters", filters),
         ("hidden_units", hidden_units),
@@ -667,17 +662,7 @@ def build_model(
     return model
 
 
-def train(
-    model,
-    train_ds,
-    val_ds,
-    *,
-    epochs=40,
-    run_dir=None,
-    strategy=None,
-    early_stopping_patience=8,
-    verbose="auto",
-):
+def train(model, train_ds, val_ds, *, epochs=40, early_stopping_patience=8, **options):
     """Trains a forecaster through `training.fit` (strategy, logs, resume).
 
     Args:
@@ -685,11 +670,9 @@ def train(
         train_ds: `tf.data.Dataset`. From `load_data()`.
         val_ds: `tf.data.Dataset`. From `load_data()`.
         epochs: int. Maximum epochs. Defaults to `40`.
-        run_dir: str, path-like or None. Logs, checkpoints, resume.
-        strategy: `tf.distribute.Strategy` or None.
         early_stopping_patience: int or None. Epochs without a lower
             validation loss before stopping (best weights kept). Defaults to `8`.
-        verbose: `"auto"`, 0, 1 or 2. Keras progress display.
+        **options: `run_dir`, `strategy`, `verbose`, as `training.fit` takes them.
 
     Returns:
         `keras.callbacks.History`.
@@ -699,10 +682,8 @@ def train(
         train_ds,
         val_ds,
         epochs=epochs,
-        run_dir=run_dir,
-        strategy=strategy,
         early_stopping_patience=early_stopping_patience,
-        verbose=verbose,
+        **options,
     )
 
 
@@ -894,20 +875,17 @@ def evaluate(model, test_ds, *, info=None):
             are in MW (through its scaler) and MAPE is given.
 
     Returns:
-        dict with `mse_scaled`, `mae`, `rmse`, `mape_pct` (MW-based when
-        `info` is given, else on the scaled values without MAPE) and
-        `windows`.
+        dict with `mse_scaled`, `mae`, `rmse`, `mape_pct` and `windows` (in
+        MW with `info`; on the scaled values, where MAPE means little,
+        without).
     """
     target = np.concatenate([np.asarray(batch[1]) for batch in test_ds])
     prediction = np.asarray(model.predict(test_ds, verbose=0), dtype="float64")
-    if info is None:
-        found = metrics.regression_metrics(target, prediction, scale=1.0)
-        found.pop("mape_pct")
-    else:
-        std, mean = info["scaler"]["std"], info["scaler"]["mean"]
-        found = metrics.regression_metrics(
-            target * std + mean, prediction * std + mean, scale=std
-        )
+    scaler = info["scaler"] if info else {"mean": 0.0, "std": 1.0}
+    std, mean = scaler["std"], scaler["mean"]
+    found = metrics.regression_metrics(
+        target * std + mean, prediction * std + mean, scale=std
+    )
     return {**found, "windows": len(target)}
 
 

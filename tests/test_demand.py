@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from secuah_dl import demand
+from secuah_dl import demand, metrics, plots
 
 
 def _csv(path, header, rows, *, compress=False):
@@ -249,6 +249,27 @@ def test_naive_baselines_and_bad_arguments():
         demand.load_data(split=(0.5, 0.5, 0.5))
     with pytest.raises(ValueError, match="duplicate_tolerance=0"):
         demand.load_series(duplicate_tolerance=0)
+
+
+def test_regression_metrics_and_figures_take_arrays():
+    found = metrics.regression_metrics([100.0, 200.0], [110.0, 180.0], scale=10.0)
+    assert found["mae"] == 15 and found["mape_pct"] == pytest.approx(10)
+    assert found["rmse"] == pytest.approx(250**0.5) and found[
+        "mse_scaled"
+    ] == pytest.approx(2.5)
+    with pytest.raises(ValueError, match="same number of values"):
+        metrics.regression_metrics([1.0, 2.0], [1.0])
+    average = np.ones((4, 1)) / 4  # a 4-hour moving average: a zero at 6 cycles/day
+    figure = plots.filter_responses(average, fs=24, unit="ciclos/día")
+    line = figure.axes[0].lines[0]
+    frequencies, decibels = line.get_xdata(), line.get_ydata()
+    assert decibels[0] == pytest.approx(0, abs=1e-9)
+    assert decibels[np.argmin(np.abs(frequencies - 6))] < -60
+    with pytest.raises(ValueError, match=r"Received: shape \(4,\)"):
+        plots.filter_responses(np.ones(4), fs=24)
+    hours = np.tile(np.arange(24), 2)
+    figure = plots.error_by_hour(hours, np.full(48, 100.0), {"x": np.full(48, 110.0)})
+    np.testing.assert_allclose(figure.axes[0].lines[0].get_ydata(), 10)
 
 
 # --------------------------------------------------------------------------

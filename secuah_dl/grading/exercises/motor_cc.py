@@ -373,6 +373,5 @@ EXERCISES = [
         "filtros_aprendidos",
         _probe_filtros,
         _judge_filtros,
-        forbidden=(dcmotor.learned_filters,),
     ),
 ]
