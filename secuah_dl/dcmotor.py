@@ -9,9 +9,10 @@ simple physical model, and every description and figure says so:
 
 - the bridge: the line-to-line voltages of a 50 Hz network switched by six
   thyristors fired at an angle alpha of 15-60 degrees (a six-pulse, or
-  Graetz, bridge; Mohan, Undeland & Robbins 2003, ch. 6), simulated at 4 kHz;
-- the armature: a series R-L circuit (time constant 20-50 ms) whose
-  back-EMF holds the mean current at the load (0.3-1 p.u.); the current
+  Graetz, bridge; Mohan, Undeland & Robbins 2003, ch. 6);
+- the armature: a series R-L circuit (time constant 20-50 ms) through which
+  each harmonic of the bridge voltage drives a current ripple (summed up
+  to fs/2, so nothing aliases) around the load (0.3-1 p.u.); the current
   never goes negative; a slow load change on top;
 - four operating classes a drives engineer recognises (`CLASSES`):
   `normal` (the six-pulse ripple: 300 Hz and harmonics), `pulso_perdido`
@@ -58,7 +59,7 @@ __all__ = [
 FS = 2000
 WINDOW = 1024
 CLASSES = ("normal", "pulso_perdido", "oscilacion_par", "sensor_ruidoso")
-_OVERSAMPLE = 2
+_PERIOD_POINTS = 2048
 
 
 def simulate(num_windows, *, window=WINDOW, fs=FS, seed=0):
@@ -90,34 +91,39 @@ def simulate(num_windows, *, window=WINDOW, fs=FS, seed=0):
     def draw(low, high):
         return rng.uniform(low, high, (n, 1))
 
-    rate, warm = fs * _OVERSAMPLE, int(fs * _OVERSAMPLE * 0.25)
-    time_s = np.arange(warm + window * _OVERSAMPLE) / rate
-    theta = 2 * np.pi * draw(49.8, 50.2) * time_s + draw(0, 2 * np.pi)
+    # One mains period of the bridge voltage, finely sampled (angle theta).
+    theta = np.linspace(0, 2 * np.pi, _PERIOD_POINTS, endpoint=False)
     alpha, third = np.deg2rad(draw(15, 60)), 2 * np.pi / 3
     # Conducting phase of the upper and lower thyristor groups, fired at alpha.
     upper = np.floor((theta - np.pi / 6 - alpha) / third) % 3
     lower = np.floor((theta - 7 * np.pi / 6 - alpha) / third) % 3
     misfire = (labels == 1)[:, None] & (upper == rng.integers(0, 3, (n, 1)))
-    upper = np.where(
-        misfire, (upper - 1) % 3, upper
-    )  # the previous one keeps conducting
+    upper = np.where(misfire, (upper - 1) % 3, upper)  # the previous one keeps on
     voltage = np.sin(theta - upper * third) - np.sin(theta - lower * third)
-    # Armature R-L: the ripple current is the voltage ripple through 1 / (R (1 + j w tau)).
+    # Its harmonics through the armature R-L, 1 / (R (1 + j k w0 tau)), summed at
+    # the sampling times: exact below fs / 2, no aliasing of the switching edges.
+    mains, phase = draw(49.8, 50.2), draw(0, 2 * np.pi)
     tau, resistance = draw(0.02, 0.05), draw(0.1, 0.2)
-    omega = 2 * np.pi * np.fft.rfftfreq(time_s.size, 1 / rate)
-    spectrum = np.fft.rfft(voltage - voltage.mean(axis=1, keepdims=True), axis=1)
-    ripple = np.fft.irfft(spectrum / (resistance * (1 + 1j * omega * tau)), time_s.size)
+    harmonics = 2 * np.fft.rfft(voltage, axis=1) / _PERIOD_POINTS
+    angle = 2 * np.pi * mains * np.arange(window) / fs + phase
+    ripple = np.zeros((n, window))
+    for k in range(1, int(fs / 2 / 50.2) + 1):
+        gain = harmonics[:, k : k + 1] / (
+            resistance * (1 + 2j * np.pi * k * mains * tau)
+        )
+        ripple += np.real(gain * np.exp(1j * k * angle))
     load = draw(0.3, 1.0)
-    current = np.maximum(load + ripple, 0.0)[:, warm:]
-    current = current.reshape(n, window, _OVERSAMPLE).mean(axis=2)  # to fs
+    current = np.maximum(load + ripple, 0.0)  # the thyristors conduct one way
     seconds = np.arange(window) / fs
     current += draw(-0.1, 0.1) * (seconds / seconds[-1] - 0.5)  # slow load change
     torsion = (
-        load * draw(0.1, 0.3) * np.sin(2 * np.pi * draw(4, 20) * seconds + draw(0, 7))
+        load * draw(0.03, 0.2) * np.sin(2 * np.pi * draw(4, 20) * seconds + draw(0, 7))
     )
     current += np.where((labels == 2)[:, None], torsion, 0.0)
     noisy = (labels == 3)[:, None]
-    current += rng.normal(size=current.shape) * np.where(noisy, draw(0.02, 0.06), 0.003)
+    current += rng.normal(size=current.shape) * np.where(
+        noisy, draw(0.008, 0.04), 0.003
+    )
     spikes = noisy & (rng.random(current.shape) < 3 / window)
     current += (
         spikes
@@ -275,10 +281,11 @@ def build_model(
     """The slides' classifier: a bank of learned FIR filters, then softmax.
 
     Input `(window, 1)` -> `Conv1D(filters, kernel_size, relu)` (each filter
-    a band of the spectrum, rectified) -> `GlobalAveragePooling1D` (the
-    energy in each band) -> `Dense(num_classes, softmax)`. Compiled with
-    Adam on the categorical cross-entropy (one-hot classes), accuracy as
-    metric.
+    a band of the spectrum, rectified; small initial taps and an L2 penalty
+    of 1e-3 so that the responses show what was learned, not the random
+    start) -> `GlobalAveragePooling1D` (the energy in each band) ->
+    `Dense(num_classes, softmax)`. Compiled with Adam on the categorical
+    cross-entropy (one-hot classes), accuracy as metric.
 
     Args:
         window: int. Samples per window. Defaults to `1024`.
@@ -306,9 +313,15 @@ def build_model(
             f"`kernel_size` must be at most window={window}. Received: kernel_size={kernel_size}"
         )
     inputs = keras.Input(shape=(window, 1), name="current")
-    x = keras.layers.Conv1D(filters, kernel_size, activation="relu", name="conv")(
-        inputs
-    )
+    # Small initial taps and an L2 penalty: what the filters keep is what they learned.
+    x = keras.layers.Conv1D(
+        filters,
+        kernel_size,
+        activation="relu",
+        kernel_initializer=keras.initializers.RandomNormal(stddev=0.01),
+        kernel_regularizer=keras.regularizers.L2(1e-3),
+        name="conv",
+    )(inputs)
     x = keras.layers.GlobalAveragePooling1D()(x)
     outputs = keras.layers.Dense(num_classes, activation="softmax", dtype="float32")(x)
     model = keras.Model(inputs, outputs, name="dcmotor")

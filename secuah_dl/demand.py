@@ -1031,10 +1031,10 @@ def run(
         ),
         "conv_weights": plots.conv_weights(kernel),
         "conv_responses": plots.filter_responses(
-            kernel,
+            kernel[:, :8],
             fs=24,
             unit="ciclos/día",
-            title="Respuesta en frecuencia de los filtros de la Conv1D",
+            title="Respuesta en frecuencia de 8 de los filtros de la Conv1D",
         ),
         "error_by_hour": plots.error_by_hour(local_hours, actual, shown),
         "learning_curves": plots.learning_curves(

@@ -608,7 +608,9 @@ def forecast_days(times, actual, forecasts, *, title=None):
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small", ncol=4)
     figure.autofmt_xdate()
-    ax.set_title(title or "Previsión de cada día, emitida a medianoche, frente a la demanda real")
+    ax.set_title(
+        title or "Previsión de cada día, emitida a medianoche, frente a la demanda real"
+    )
     return figure
 
 
@@ -644,7 +646,9 @@ def conv_weights(kernel, *, title=None):
         ax.set_xlabel("horas antes del origen (retardo)")
         ax.invert_xaxis()
         ax.grid(alpha=0.3)
-    figure.suptitle(title or f"Pesos aprendidos de la Conv1D sobre las {len(lags)} horas pasadas")
+    figure.suptitle(
+        title or f"Pesos aprendidos de la Conv1D sobre las {len(lags)} horas pasadas"
+    )
     return figure
 
 
@@ -665,8 +669,15 @@ def error_by_hour(hours, actual, forecasts, *, title=None):
     figure = Figure(figsize=(8, 3.8), layout="constrained")
     ax = figure.subplots()
     for name, values in forecasts.items():
-        error = np.abs(np.asarray(values, dtype=float).ravel() - actual) / np.abs(actual) * 100
-        by_hour = [np.nanmean(error[hours == hour]) if (hours == hour).any() else np.nan for hour in range(24)]
+        error = (
+            np.abs(np.asarray(values, dtype=float).ravel() - actual)
+            / np.abs(actual)
+            * 100
+        )
+        by_hour = [
+            np.nanmean(error[hours == hour]) if (hours == hour).any() else np.nan
+            for hour in range(24)
+        ]
         ax.plot(range(24), by_hour, marker="o", markersize=3, label=name)
     ax.set_xticks(range(0, 24, 2))
     ax.set_xlabel("hora local del día")
@@ -677,7 +688,9 @@ def error_by_hour(hours, actual, forecasts, *, title=None):
     return figure
 
 
-def filter_responses(kernel, *, fs, unit="Hz", spectra=None, worN=512, title=None):
+def filter_responses(
+    kernel, *, fs, unit="Hz", spectra=None, normalize=True, worN=512, title=None
+):
     """Frequency responses of a Conv1D's learned filters (`scipy.signal.freqz`).
 
     A Conv1D filter of `taps` coefficients is an FIR filter: its magnitude
@@ -693,6 +706,8 @@ def filter_responses(kernel, *, fs, unit="Hz", spectra=None, worN=512, title=Non
         unit: str. Frequency unit of the axis. Defaults to `"Hz"`.
         spectra: dict of str -> (frequencies, amplitude) or None. Spectra
             drawn beside the responses. Defaults to `None`.
+        normalize: bool. Draw each response relative to its own maximum
+            (0 dB at the peak), so the bands line up. Defaults to `True`.
         worN: int. Frequencies evaluated. Defaults to `512`.
         title: str or None. Figure title.
 
@@ -718,8 +733,12 @@ def filter_responses(kernel, *, fs, unit="Hz", spectra=None, worN=512, title=Non
     for index in range(kernel.shape[1]):
         frequencies, response = signal.freqz(kernel[:, index], worN=worN, fs=fs)
         decibels = 20 * np.log10(np.abs(response) + 1e-12)
+        if normalize:
+            decibels = decibels - decibels.max()
         axes[0].plot(frequencies, decibels, linewidth=1, label=f"filtro {index + 1}")
-    axes[0].set_ylabel("|H(f)| (dB)")
+    if normalize:
+        axes[0].set_ylim(-40, 3)
+    axes[0].set_ylabel("|H(f)| / máximo (dB)" if normalize else "|H(f)| (dB)")
     axes[0].set_title(f"{kernel.shape[1]} filtros de {kernel.shape[0]} coeficientes")
     if kernel.shape[1] <= 10:
         axes[0].legend(fontsize="x-small", ncol=2)
