@@ -78,6 +78,21 @@ def test_pjm_layout_unsorted_with_the_dst_hour_twice(tmp_path):
     assert series.attrs["report"]["missing_hours"] == 0
 
 
+def test_opsd_layout_reads_a_country_and_its_operator_forecast(tmp_path):
+    stamps = pd.date_range("2019-06-01", periods=5, freq="h", tz="UTC")
+    header = (
+        "utc_timestamp,DE_load_actual_entsoe_transparency,"
+        "ES_load_actual_entsoe_transparency,ES_load_forecast_entsoe_transparency"
+    )
+    rows = [(s.isoformat(), "", 100 + i, 101 + i) for i, s in enumerate(stamps)]
+    path = _csv(tmp_path / "opsd.csv", header, rows)
+    spain = demand.load_series(path)
+    assert len(spain) == 5 and spain.attrs["timezone"] == "Europe/Madrid"
+    np.testing.assert_allclose(spain["operator_mw"], 101 + np.arange(5))
+    with pytest.raises(ValueError, match="no valid"):
+        demand.load_series(path, column="DE_load_actual_entsoe_transparency")
+
+
 def test_empty_and_header_only_files_name_the_file(tmp_path):
     empty = tmp_path / "vacio.csv"
     empty.write_text("")
