@@ -22,6 +22,7 @@ MODULES = [
     "secuah_dl.demand",
     "secuah_dl.smiles",
     "secuah_dl.autoencoders",
+    "secuah_dl.dcmotor",
     "secuah_dl.grading.core",
     "secuah_dl.grading.grader",
     "secuah_dl.cli",

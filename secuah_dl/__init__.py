@@ -17,6 +17,7 @@ _SUBMODULES = (
     "autoencoders",
     "cli",
     "datasets",
+    "dcmotor",
     "demand",
     "fundamentals",
     "grading",

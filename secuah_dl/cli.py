@@ -46,6 +46,10 @@ PRACTICALS = {
         "secuah_dl.smiles",
         "SMILES LSTM generator (Segler 2017): pretrain, fine-tune on analgesics, sample, RDKit metrics",
     ),
+    "dcmotor": (
+        "secuah_dl.dcmotor",
+        "DC motor (SYNTHETIC armature current): Conv1D(8, 256) filter bank, learned filters' frequency responses",
+    ),
     "autoencoders": (
         "secuah_dl.autoencoders",
         "Dense/conv/denoising autoencoders and VAE: 2-D latent maps vs PCA, manifold, novelty",

@@ -1,36 +1,25 @@
-"""Practical 4: forecasting electricity demand with a 1-D convolution.
+"""Practical 4: the next 24 hours of electricity demand from the last 48.
 
-The slides' problem: predict the next 24 hours of electricity demand from the
-last 48 hourly values plus the calendar of the forecast origin (week of year
-W, day of week D, hour of day H). A `Conv1D` runs over the 48-hour window,
-the calendar context is joined to its output before the output layers, and
-the network is compared with a feed-forward (dense) network, an LSTM
-(Hochreiter & Schmidhuber 1997), ridge regression and an RBF support vector
-regressor (Drucker et al. 1997) on exactly the same features, and with two
-naive baselines (same hour yesterday, same hour last week). The learned
-convolution weights show which past hours matter.
+The slides' problem: a `Conv1D` reads the last 48 hourly values, the calendar
+of the forecast origin (week of year W, day of week D, hour H; the origin is
+the first hour predicted) joins its output, and dense layers give the next
+24 hours. It is compared with a dense network, an LSTM (Hochreiter &
+Schmidhuber 1997), ridge regression and an RBF support vector regressor
+(Drucker et al. 1997) on the same inputs, with two naive baselines (same hour
+yesterday, same hour last week) and, where the data carry it, the grid
+operator's own day-ahead forecast.
 
-Data, all regularised to one hourly series in UTC (`regularize`):
+Two ways to score a forecaster, both in `comparison_table`: **every-hour**
+windows (one forecast per hour of the test period) and **day-ahead**
+windows (one forecast a day, issued at local midnight for the 24 hours of
+that day, the operator's rhythm).
 
-- the ENTSO-E/REE layout (`time` + `total load actual`, e.g. the Kaggle file
-  "energy_dataset.csv" of "Hourly energy demand generation and weather",
-  Spain 2015-2018), with the operator's own day-ahead forecast
-  (`total load forecast`) kept as a reference line;
-- the PJM layout (`Datetime` + `<ZONE>_MW`, local time, unsorted rows, DST
-  duplicates), e.g. Kaggle's "PJME_hourly.csv";
-- the Open Power System Data 60-minute file (catalog entry
-  `"opsd_time_series_60min"`; one column per country such as
-  `ES_load_actual_entsoe_transparency`);
-- any two-column `timestamp,value` CSV.
-
-Without a source, `load_data()` uses an embedded **synthetic** series
-(`make_synthetic`: daily, weekly and yearly seasonality, holidays and
-noise), labelled synthetic in every description.
-
-Calendar encoding (documented once, used everywhere): the context of a window
-is `(sin, cos)` of `2 pi (W - 1) / 52` (ISO week W), of `2 pi D / 7` (D = 0 on
-Monday) and of `2 pi H / 24`, for the origin, the first hour predicted, in
-the series' local time zone: 6 numbers in [-1, 1].
+Data (`load_series`): real by default. `source=None` or `"spain"` is the
+embedded Spanish series (ENTSO-E / Red Eléctrica via Kaggle's
+`energy_dataset.csv`, 2015-01-01 to 2016-11-21, with the operator's
+forecast); `"pjm"` the embedded PJM East series (2002-2018); `"opsd"` or
+`"opsd:CC"` the Open Power System Data file (catalog download); or a CSV
+path in any of those layouts or as two columns `timestamp,value`.
 
 ```python
 from secuah_dl import demand
@@ -42,16 +31,14 @@ print(result.metrics["table"]["Conv1D"]["test_mape_pct"])
 
 import pathlib
 import time
+import warnings
 
 import keras
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
-from secuah_dl import datasets, plots, results, runtime, training
-from secuah_dl._compat import require
-from secuah_dl._validation import check_int as _check_positive_int
-from secuah_dl._validation import check_positive_float as _check_positive_float
+from secuah_dl import datasets, metrics, plots, results, runtime, training
+from secuah_dl._validation import check_int, check_positive_float
 
 __all__ = [
     "PAST_HOURS",
@@ -59,28 +46,22 @@ __all__ = [
     "CONTEXT_DIM",
     "MODEL_KINDS",
     "SKLEARN_KINDS",
-    "OPSD_ENTRY",
-    "regularize",
-    "read_ree",
-    "read_pjm",
-    "read_opsd",
-    "read_csv",
+    "LABELS",
+    "NAIVE_DAY",
+    "NAIVE_WEEK",
+    "OPERATOR",
     "load_series",
-    "make_synthetic",
     "calendar_features",
     "make_windows",
     "load_data",
     "build_model",
     "train",
-    "predict",
-    "to_mw",
-    "naive_forecast",
     "fit_sklearn",
-    "evaluate",
+    "naive_forecast",
+    "forecasts",
     "comparison_table",
-    "plot_forecast_week",
-    "plot_conv_weights",
-    "plot_error_by_hour",
+    "evaluate",
+    "forecast_days",
     "run",
 ]
 
@@ -89,594 +70,307 @@ HORIZON = 24
 CONTEXT_DIM = 6
 MODEL_KINDS = ("conv1d", "dense", "lstm")
 SKLEARN_KINDS = ("ridge", "svr")
-MODEL_LABELS = {"conv1d": "Conv1D", "dense": "Densa", "lstm": "LSTM"}
+LABELS = {
+    "conv1d": "Conv1D",
+    "dense": "Densa",
+    "lstm": "LSTM",
+    "ridge": "Ridge",
+    "svr": "SVR (rbf)",
+}
 NAIVE_DAY = "Ingenuo: ayer"
 NAIVE_WEEK = "Ingenuo: semana pasada"
 OPERATOR = "Previsión del operador"
 
-_OPSD_SUFFIX = "_load_actual_entsoe_transparency"
-_COUNTRY_TIMEZONES = {
-    "ES": "Europe/Madrid",
-    "PT": "Europe/Lisbon",
-    "FR": "Europe/Paris",
-    "DE": "Europe/Berlin",
-    "IT": "Europe/Rome",
-    "GB_GBN": "Europe/London",
-    "GB_UKM": "Europe/London",
-    "IE": "Europe/Dublin",
-    "NL": "Europe/Amsterdam",
-    "BE": "Europe/Brussels",
-    "AT": "Europe/Vienna",
-    "CH": "Europe/Zurich",
-    "PL": "Europe/Warsaw",
-}
-# Fixed-date national holidays of Spain (month, day), used by the synthetic series.
-_HOLIDAYS = (
-    (1, 1),
-    (1, 6),
-    (5, 1),
-    (8, 15),
-    (10, 12),
-    (11, 1),
-    (12, 6),
-    (12, 8),
-    (12, 25),
-)
-
-OPSD_ENTRY = datasets.register(
-    datasets.DatasetEntry(
-        "opsd_time_series_60min",
-        (
-            "https://data.open-power-system-data.org/time_series/2020-10-06/"
-            "time_series_60min_singleindex.csv",
-        ),
-        filename="opsd_time_series_60min_singleindex_2020-10-06.csv",
-        unverified=True,
-        license="CC BY 4.0 (Open Power System Data; ENTSO-E Transparency data)",
-        citation=(
-            "Open Power System Data. 2020. Data Package Time series. Version "
-            "2020-10-06. https://doi.org/10.25832/time_series/2020-10-06. "
-            "Primary data from ENTSO-E Transparency Platform and national TSOs."
-        ),
-        description=(
-            "Hourly load, wind and solar generation and prices of European "
-            "countries, 2015-2020, from the versioned (immutable) 2020-10-06 "
-            "release. About 124 MB. OPSD publishes no sha256 of this file, so "
-            "the entry is unverified: `fetch` prints the digest to pin."
-        ),
-        layout=(
-            "CSV, one row per hour: utc_timestamp, cet_cest_timestamp, then one "
-            "column per country and quantity, e.g. "
-            "ES_load_actual_entsoe_transparency (MW)."
-        ),
-    )
-)
+_OPSD = "_load_actual_entsoe_transparency"
 
 
 # --------------------------------------------------------------------------
-# Checks
+# Data
 # --------------------------------------------------------------------------
 
 
-# --------------------------------------------------------------------------
-# Loaders and regularisation
-# --------------------------------------------------------------------------
-
-
-def _format_gap(gap):
-    return f"{gap['start']} -> {gap['end']} ({gap['hours']} h)"
-
-
-def regularize(series, *, timezone="UTC", max_gap_hours=12, source=""):
-    """Turns raw timestamped values into one regular hourly series in UTC.
-
-    Steps, each counted in the report: non-numeric values become NaN;
-    rows without a valid timestamp are dropped; naive timestamps are read in
-    `timezone` (a local hour repeated by the autumn DST change is averaged
-    and shows up as a one-hour gap in UTC; a nonexistent spring hour is
-    shifted forward); timestamps are converted to UTC and sorted; rows that
-    fall in the same hour are averaged (duplicates, or sub-hourly data);
-    leading and trailing missing hours are trimmed; gaps (absent hours or NaN
-    values) of at most `max_gap_hours` are filled by linear interpolation.
-
-    Args:
-        series: `pandas.Series`. Values indexed by timestamps (strings,
-            naive or time-zone-aware datetimes).
-        timezone: str. Time zone of naive timestamps, e.g.
-            `"Europe/Madrid"`. Defaults to `"UTC"`.
-        max_gap_hours: int. Longest run of missing hours filled by
-            interpolation. Defaults to `12`.
-        source: str. Name of the data, used in messages. Defaults to `""`.
-
-    Returns:
-        `pandas.Series` of float64 named `"load_mw"`, indexed hourly in UTC
-        without holes. `series.attrs["report"]` is a dict with `rows`,
-        `nan_values`, `bad_timestamps`, `duplicates`, `missing_hours`,
-        `filled_hours`, `gaps` (every filled gap), `start`, `end` and
-        `hours`.
-
-    Raises:
-        ValueError: if no valid value is left, or if gaps longer than
-            `max_gap_hours` remain; the message lists them.
-    """
-    if not isinstance(series, pd.Series):
-        raise ValueError(
-            "`series` must be a pandas Series of values indexed by timestamps. "
-            f"Received: series of type {type(series).__name__}"
-        )
-    max_gap_hours = _check_positive_int("max_gap_hours", max_gap_hours, minimum=0)
-    where = f" in {source}" if source else ""
-    report = {"rows": int(len(series))}
-    values = pd.to_numeric(pd.Series(series.to_numpy(), copy=True), errors="coerce")
-    report["nan_values"] = int(values.isna().sum())
-    try:
-        index = pd.to_datetime(pd.Index(series.index), errors="coerce")
-    except (ValueError, TypeError):
-        index = None
-    if not isinstance(index, pd.DatetimeIndex):
-        # Mixed UTC offsets (e.g. "+01:00" and "+02:00"): parse straight to UTC.
-        index = pd.to_datetime(pd.Index(series.index), errors="coerce", utc=True)
-    valid = ~index.isna()
-    report["bad_timestamps"] = int((~valid).sum())
-    values = pd.Series(values.to_numpy()[valid], index=index[valid])
-    if values.index.tz is None:
-        grouped = values.groupby(level=0).mean()
-        local_duplicates = len(values) - len(grouped)
-        try:
-            localized = grouped.index.tz_localize(
-                timezone,
-                ambiguous=np.ones(len(grouped), dtype=bool),
-                nonexistent="shift_forward",
-            )
-        except Exception as error:  # unknown zone names raise several types
-            raise ValueError(
-                "`timezone` must be an IANA time zone name such as "
-                f"'Europe/Madrid' or 'UTC' ({error}). Received: timezone={timezone!r}"
-            ) from error
-        values = pd.Series(grouped.to_numpy(), index=localized)
-    else:
-        local_duplicates = 0
-    values.index = values.index.tz_convert("UTC")
-    hourly = values.groupby(values.index.floor("h")).mean().sort_index()
-    report["duplicates"] = int(local_duplicates + len(values) - len(hourly))
-    hourly = hourly.dropna()
-    if hourly.empty:
-        raise ValueError(
-            f"No valid (timestamp, value) row{where}: every value is missing or "
-            f"not a number. Received: {report['rows']} rows"
-        )
-    full_index = pd.date_range(hourly.index[0], hourly.index[-1], freq="h")
-    regular = hourly.reindex(full_index)
-    missing = regular.isna().to_numpy()
-    report["missing_hours"] = int(missing.sum())
-    gaps = []
-    if missing.any():
-        edges = np.diff(np.concatenate([[0], missing.astype(int), [0]]))
-        for first, stop in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
-            gaps.append(
-                {
-                    "start": str(full_index[first]),
-                    "end": str(full_index[stop - 1]),
-                    "hours": int(stop - first),
-                }
-            )
-    long_gaps = [gap for gap in gaps if gap["hours"] > max_gap_hours]
-    if long_gaps:
-        listed = "; ".join(_format_gap(gap) for gap in long_gaps[:10])
-        more = f" and {len(long_gaps) - 10} more" if len(long_gaps) > 10 else ""
-        raise ValueError(
-            f"{len(long_gaps)} gap(s){where} are longer than max_gap_hours="
-            f"{max_gap_hours} hours and cannot be filled by interpolation: "
-            f"{listed}{more}. Use a period without them (slice the series), or "
-            f"raise `max_gap_hours`. Received: max_gap_hours={max_gap_hours}"
-        )
-    regular = regular.interpolate(method="linear", limit_area="inside")
-    report["filled_hours"] = int(missing.sum())
-    report["gaps"] = gaps
-    report["start"] = str(full_index[0])
-    report["end"] = str(full_index[-1])
-    report["hours"] = int(len(full_index))
-    regular = regular.astype("float64").rename("load_mw")
-    regular.attrs = {"report": report, "source": source, "timezone": "UTC"}
-    return regular
-
-
-def _read_header(path):
-    path = pathlib.Path(path)
-    if not path.is_file():
-        raise ValueError(
-            f"`path` must be an existing CSV file. Received: path={str(path)!r}"
-        )
-    return list(pd.read_csv(path, nrows=0).columns)
-
-
-def _missing_columns(path, columns, needed, layout):
-    absent = [name for name in needed if name not in columns]
-    if absent:
-        raise ValueError(
-            f"{pathlib.Path(path).name} does not have the {layout} layout: columns "
-            f"{absent} are missing. Expected {needed}. Received: columns {columns[:12]}"
-            + (" ..." if len(columns) > 12 else "")
-        )
-
-
-def _read_columns(
-    path, time_column, value_column, *, utc, timezone, max_gap_hours, description
-):
-    """The steps every reader shares: two columns -> `regularize` -> `attrs`.
-
-    `utc=True` parses timestamps that carry UTC offsets straight to UTC;
-    `utc=False` leaves naive local times for `regularize` to read in
-    `timezone`; `utc=None` decides from the stamps (any ending in an offset
-    or `Z`). `timezone` is also the zone of the calendar features.
-    """
-    frame = pd.read_csv(path, usecols=[time_column, value_column])
-    stamps = frame[time_column]
-    if utc is None:
-        utc = bool(
-            stamps.astype(str).str.contains(r"(?:[+-]\d\d:?\d\d|Z)$", regex=True).any()
-        )
-    index = (
-        pd.to_datetime(stamps, utc=True, errors="coerce") if utc else stamps.to_numpy()
-    )
-    raw = pd.Series(frame[value_column].to_numpy(), index=index)
-    # regularize also trims leading/trailing missing hours (OPSD rows span
-    # every country's years, so one country's column starts and ends in NaN).
-    series = regularize(
-        raw,
-        timezone=timezone,
-        max_gap_hours=max_gap_hours,
-        source=pathlib.Path(path).name,
-    )
-    series.attrs.update(
-        {"source": str(path), "timezone": timezone, "description": description}
-    )
-    return series
-
-
-def read_ree(path, *, column="total load actual", max_gap_hours=12):
-    """Reads the ENTSO-E/REE layout (Kaggle "energy_dataset.csv", Spain).
-
-    The `time` column carries UTC offsets (`2015-01-01 00:00:00+01:00`), so
-    no DST guessing is needed.
-
-    Args:
-        path: str or path-like. The CSV (optionally `.gz`).
-        column: str. Value column. Defaults to `"total load actual"`; use
-            `"total load forecast"` for the operator's day-ahead forecast.
-        max_gap_hours: int. Longest gap filled by interpolation. Defaults to
-            `12`.
-
-    Returns:
-        The hourly UTC `pandas.Series` of `regularize`, with `attrs` holding
-        `report`, `source`, `timezone` (`"Europe/Madrid"`) and `description`.
-
-    Raises:
-        ValueError: if the file lacks `time` or `column`, or has long gaps.
-    """
-    columns = _read_header(path)
-    _missing_columns(
-        path, columns, ["time", column], "ENTSO-E/REE (time + total load actual)"
-    )
-    return _read_columns(
-        path,
-        "time",
-        column,
-        utc=True,
-        timezone="Europe/Madrid",
-        max_gap_hours=max_gap_hours,
-        description=f"real: {pathlib.Path(path).name}, column {column!r} (ENTSO-E/REE, MW)",
-    )
-
-
-def read_pjm(path, *, zone=None, timezone="America/New_York", max_gap_hours=12):
-    """Reads the PJM layout (`Datetime` + `<ZONE>_MW`, Kaggle "PJME_hourly.csv").
-
-    PJM files are in local time without offsets, with unsorted rows, the
-    autumn DST hour repeated and the spring one missing; `regularize` sorts,
-    averages the repeated hour and interpolates the holes.
-
-    Args:
-        path: str or path-like. The CSV (optionally `.gz`).
-        zone: str or None. Column to read, e.g. `"PJME_MW"` or `"PJME"`.
-            Defaults to the only `*_MW` column.
-        timezone: str. Time zone of the timestamps. Defaults to
-            `"America/New_York"` (PJM's Eastern Prevailing Time).
-        max_gap_hours: int. Longest gap filled by interpolation. Defaults to
-            `12`.
-
-    Returns:
-        The hourly UTC `pandas.Series` of `regularize` (`attrs` as in
-        `read_ree`).
-
-    Raises:
-        ValueError: if `Datetime` or the zone column is missing, if several
-            zones exist and none is chosen, or on long gaps.
-    """
-    columns = _read_header(path)
-    zones = [name for name in columns if name.endswith("_MW")]
-    if zone is not None:
-        zone = zone if zone.endswith("_MW") else f"{zone}_MW"
-        _missing_columns(
-            path, columns, ["Datetime", zone], "PJM (Datetime + <ZONE>_MW)"
-        )
-    else:
-        _missing_columns(path, columns, ["Datetime"], "PJM (Datetime + <ZONE>_MW)")
-        if len(zones) != 1:
-            raise ValueError(
-                f"{pathlib.Path(path).name}: choose one zone with `zone=`; expected "
-                f"exactly one <ZONE>_MW column. Received: zone columns {zones}"
-            )
-        zone = zones[0]
-    return _read_columns(
-        path,
-        "Datetime",
-        zone,
-        utc=False,
-        timezone=timezone,
-        max_gap_hours=max_gap_hours,
-        description=f"real: {pathlib.Path(path).name}, column {zone!r} (PJM, MW)",
-    )
-
-
-def read_opsd(path=None, *, country="ES", max_gap_hours=12):
-    """Reads one country's load from the Open Power System Data 60-minute file.
-
-    Args:
-        path: str, path-like or None. The CSV. `None` downloads it once
-            through the catalog entry `"opsd_time_series_60min"` (about
-            124 MB; `datasets.fetch` says where to put it by hand offline).
-        country: str. Country code of the column
-            `<country>_load_actual_entsoe_transparency`. Defaults to `"ES"`.
-        max_gap_hours: int. Longest gap filled by interpolation. Defaults to
-            `12`.
-
-    Returns:
-        The hourly UTC `pandas.Series` of `regularize` (`attrs` as in
-        `read_ree`; `timezone` is the country's when known, else `"UTC"`).
-
-    Raises:
-        ValueError: if the country column is absent (the message lists the
-            countries present) or on long gaps.
-        secuah_dl.datasets.OfflineError: if `path` is `None` and the file
-            cannot be downloaded.
-    """
-    if path is None:
-        path = datasets.fetch(OPSD_ENTRY)
-    columns = _read_header(path)
-    column = f"{country}{_OPSD_SUFFIX}"
-    if "utc_timestamp" not in columns or column not in columns:
-        countries = [
-            name[: -len(_OPSD_SUFFIX)]
-            for name in columns
-            if name.endswith(_OPSD_SUFFIX)
-        ]
-        raise ValueError(
-            f"{pathlib.Path(path).name} has no column utc_timestamp + {column!r} "
-            f"(Open Power System Data 60-minute layout). Countries present: "
-            f"{countries}. Received: country={country!r}"
-        )
-    return _read_columns(
-        path,
-        "utc_timestamp",
-        column,
-        utc=True,
-        timezone=_COUNTRY_TIMEZONES.get(country, "UTC"),
-        max_gap_hours=max_gap_hours,
-        description=f"real: Open Power System Data 60 min, {column} (MW)",
-    )
-
-
-def read_csv(
-    path, *, time_column=None, value_column=None, timezone="UTC", max_gap_hours=12
-):
-    """Reads a generic `timestamp,value` CSV.
-
-    Args:
-        path: str or path-like. The CSV (optionally `.gz`).
-        time_column: str or None. Timestamp column. Defaults to the first.
-        value_column: str or None. Value column (MW). Defaults to the
-            second.
-        timezone: str. Time zone of timestamps without offsets (also the
-            zone of the calendar features). Defaults to `"UTC"`.
-        max_gap_hours: int. Longest gap filled by interpolation. Defaults to
-            `12`.
-
-    Returns:
-        The hourly UTC `pandas.Series` of `regularize` (`attrs` as in
-        `read_ree`).
-
-    Raises:
-        ValueError: if the file has fewer than two columns or lacks the named
-            ones, or on long gaps.
-    """
-    columns = _read_header(path)
-    if len(columns) < 2:
-        raise ValueError(
-            f"{pathlib.Path(path).name} must have a timestamp column and a value "
-            f"column. Received: columns {columns}"
-        )
-    time_column = columns[0] if time_column is None else time_column
-    value_column = columns[1] if value_column is None else value_column
-    _missing_columns(path, columns, [time_column, value_column], "timestamp,value")
-    return _read_columns(
-        path,
-        time_column,
-        value_column,
-        utc=None,
-        timezone=timezone,
-        max_gap_hours=max_gap_hours,
-        description=f"real: {pathlib.Path(path).name}, column {value_column!r} (MW)",
-    )
-
-
-def make_synthetic(
-    days=3 * 365, *, start="2015-01-05", base_mw=28000.0, noise=0.02, seed=0
-):
-    """The embedded default: a **synthetic** hourly demand series.
-
-    Demand = `base_mw` x daily profile (night trough, morning and evening
-    peaks) x weekly factor (Saturday 0.90, Sunday 0.83) x yearly factor
-    (winter peak, smaller summer peak) x (1 + AR(1) noise), with the fixed
-    Spanish national holidays treated as Sundays. Timestamps are UTC and the
-    calendar is read in UTC. Not real data: use it for quick runs and
-    offline demos.
-
-    Args:
-        days: int. Length in days. Defaults to `1095` (3 years).
-        start: str. First day (UTC midnight). Defaults to `"2015-01-05"` (a
-            Monday).
-        base_mw: float. Mean level in MW. Defaults to `28000.0`.
-        noise: float. Standard deviation of the relative AR(1) noise
-            (hourly persistence 0.95). Defaults to `0.02`.
-        seed: int. Seed of the noise. Defaults to `0`.
-
-    Returns:
-        hourly UTC `pandas.Series` named `"load_mw"`, with `attrs` holding
-        `report`, `source` (`"synthetic"`), `timezone` (`"UTC"`) and
-        `description` (starting with `"synthetic"`).
-
-    Raises:
-        ValueError: if `days` < 7 or `base_mw`/`noise` are not positive.
-    """
-    days = _check_positive_int("days", days, minimum=7)
-    base_mw = _check_positive_float("base_mw", base_mw)
-    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or noise < 0:
-        raise ValueError(f"`noise` must be a number >= 0. Received: noise={noise!r}")
-    index = pd.date_range(start, periods=days * 24, freq="h", tz="UTC")
-    hour = index.hour.to_numpy().astype(float)
-    weekday = index.day_of_week.to_numpy()
-    day_of_year = index.day_of_year.to_numpy().astype(float)
-    holiday = np.array(
-        [(month, day) in _HOLIDAYS for month, day in zip(index.month, index.day)]
-    )
-    resting = (weekday == 6) | holiday
-    daily = (
-        0.80
-        + 0.10 / (1 + np.exp(-(hour - 7.0) * 1.5))
-        + 0.10 * np.exp(-(((hour - 12.0) / 2.5) ** 2))
-        + 0.16 * np.exp(-(((hour - 20.5) / 2.2) ** 2))
-    )
-    weekly = np.where(resting, 0.83, np.where(weekday == 5, 0.90, 1.0))
-    angle = 2 * np.pi * (day_of_year - 20.0) / 365.25
-    yearly = 1.0 + 0.06 * np.cos(angle) + 0.035 * np.cos(2 * angle)
-    rng = np.random.default_rng(seed)
-    phi = 0.95
-    shocks = rng.normal(0.0, noise * np.sqrt(1 - phi**2), len(index))
-    ar = np.empty(len(index))
-    ar[0] = rng.normal(0.0, noise)
-    for i in range(1, len(index)):
-        ar[i] = phi * ar[i - 1] + shocks[i]
-    values = base_mw * daily * weekly * yearly * (1.0 + ar)
-    series = pd.Series(values, index=index, name="load_mw")
-    description = (
-        f"synthetic: generated hourly demand, {days} days from {start} (daily, "
-        f"weekly and yearly seasonality, holidays, AR(1) noise {noise:.0%}; seed {seed})"
-    )
-    series.attrs = {
-        "report": {
-            "rows": len(index),
-            "nan_values": 0,
-            "bad_timestamps": 0,
-            "duplicates": 0,
-            "missing_hours": 0,
-            "filled_hours": 0,
-            "gaps": [],
-            "start": str(index[0]),
-            "end": str(index[-1]),
-            "hours": len(index),
-        },
-        "source": "synthetic",
-        "timezone": "UTC",
-        "description": description,
-    }
-    return series
-
-
-def _sniff(path):
-    columns = _read_header(path)
+def _layout(path, columns, column):
+    """(time column, value column, timestamps in UTC?, default time zone)."""
     if "time" in columns and "total load actual" in columns:
-        return "ree", columns
-    if "Datetime" in columns and any(name.endswith("_MW") for name in columns):
-        return "pjm", columns
-    if "utc_timestamp" in columns and any(
-        name.endswith(_OPSD_SUFFIX) for name in columns
-    ):
-        return "opsd", columns
-    if len(columns) == 2:
-        return "csv", columns
+        return "time", column or "total load actual", True, "Europe/Madrid"
+    if "Datetime" in columns and any(c.endswith("_MW") for c in columns):
+        zones = [c for c in columns if c.endswith("_MW")]
+        if column is None and len(zones) != 1:
+            raise ValueError(
+                f"{path.name} has several PJM zones: pass `column=` to choose one. "
+                f"Received: zone columns {zones}"
+            )
+        return "Datetime", column or zones[0], False, "America/New_York"
+    if "utc_timestamp" in columns:
+        return "utc_timestamp", column or f"ES{_OPSD}", True, "Europe/Madrid"
+    if len(columns) == 2 or column:
+        return columns[0], column or columns[1], None, "UTC"
     raise ValueError(
-        f"Cannot tell the layout of {pathlib.Path(path).name}. Supported: ENTSO-E/REE "
-        "(time, total load actual), PJM (Datetime, <ZONE>_MW), Open Power System "
-        "Data (utc_timestamp, <CC>_load_actual_entsoe_transparency) or two columns "
+        f"Cannot tell the layout of {path.name}. Expected ENTSO-E/REE (time, total "
+        "load actual), PJM (Datetime, <ZONE>_MW), Open Power System Data "
+        "(utc_timestamp, <CC>_load_actual_entsoe_transparency) or two columns "
         f"timestamp,value. Received: columns {columns[:12]}"
     )
 
 
-def load_series(source=None, *, timezone=None, max_gap_hours=12):
-    """One hourly UTC demand series from any supported source.
+def _parse_times(text, name, column, *, utc, dayfirst):
+    text = pd.Series(text, dtype="string").fillna("").str.strip()
+    if utc is None:  # generic files: offsets (or Z) mean absolute times
+        utc = bool(text.str.contains(r"(?:[+-]\d\d:?\d\d|Z)$", regex=True).any())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "could not infer format"
+        stamps = pd.to_datetime(text, utc=utc, dayfirst=dayfirst, errors="coerce")
+    bad = np.asarray(stamps.isna() & (text.str.len() > 0), dtype=bool)
+    if bad.sum() > max(1, 0.01 * len(text)):
+        examples = list(text[bad].head(3))
+        hint = (
+            ""
+            if dayfirst
+            else " If they are day-first (DD/MM/YYYY), pass dayfirst=True."
+        )
+        raise ValueError(
+            f"{name}: {int(bad.sum())} of {len(text)} timestamps in column {column!r} "
+            f"could not be parsed as dates in the format of the first ones "
+            f"({text.iloc[0]!r}).{hint} Received: unparsed values {examples}"
+        )
+    return stamps, utc, int(bad.sum())
+
+
+def _undo_day_month_swap(local):
+    """The shipped Spanish copy has day and month swapped on days 1-12."""
+    month, day = local.month, local.day
+    swapped = (day <= 12) & (month <= 12) & (day != month)
+    fixed = pd.to_datetime(
+        {
+            "year": local.year,
+            "month": np.where(swapped, day, month),
+            "day": np.where(swapped, month, day),
+            "hour": local.hour,
+        }
+    )
+    return pd.DatetimeIndex(fixed), int(swapped.sum())
+
+
+def _regularize(stamps, columns, *, utc, timezone, max_gap_hours, tolerance, name):
+    """Naive or UTC stamps + value columns -> one hourly UTC frame, counted."""
+    frame = pd.DataFrame(
+        {
+            key: pd.to_numeric(pd.Series(v), errors="coerce").to_numpy()
+            for key, v in columns.items()
+        }
+    )
+    report = {"rows": len(frame), "nan_values": int(frame["load_mw"].isna().sum())}
+    keep = np.asarray(~pd.isna(stamps), dtype=bool)
+    frame, stamps = frame[keep], pd.DatetimeIndex(np.asarray(stamps)[keep])
+    if not utc:  # local time: the first reading of a repeated (DST) hour is summer time
+        first = ~pd.Series(stamps).duplicated().to_numpy()
+        try:
+            stamps = stamps.tz_localize(
+                timezone, ambiguous=first, nonexistent="shift_forward"
+            )
+        except Exception as error:  # unknown zone names raise several types
+            raise ValueError(
+                f"`timezone` must be an IANA time zone name such as 'Europe/Madrid'. "
+                f"Received: timezone={timezone!r} ({error})"
+            ) from error
+    frame.index = stamps.tz_convert("UTC")
+    # The same instant twice: keep it only if the readings agree.
+    repeated = frame.index.duplicated(keep=False)
+    if repeated.any():
+        groups = frame["load_mw"][repeated].groupby(level=0)
+        spread = (groups.max() - groups.min()) / groups.mean().abs()
+        worst = spread.idxmax() if spread.notna().any() else None
+        if worst is not None and spread[worst] > tolerance:
+            values = [float(v) for v in frame.loc[worst, "load_mw"]]
+            raise ValueError(
+                f"{name}: {int((spread > tolerance).sum())} hour(s) appear more than once "
+                f"with values that disagree by more than duplicate_tolerance="
+                f"{tolerance:g} (relative); the largest: {worst} has {values}. Remove the "
+                "wrong rows or raise `duplicate_tolerance`. "
+                f"Received: duplicate_tolerance={tolerance!r}"
+            )
+    hourly = frame.groupby(frame.index.floor("h")).mean()
+    report["duplicates"] = len(frame) - len(hourly)
+    valid = hourly["load_mw"].notna().to_numpy()
+    if not valid.any():
+        raise ValueError(
+            f"{name}: no valid (timestamp, value) row. Received: {report['rows']} rows"
+        )
+    hourly = hourly.iloc[np.argmax(valid) : len(valid) - np.argmax(valid[::-1])]
+    full = pd.date_range(hourly.index[0], hourly.index[-1], freq="h")
+    regular = hourly.reindex(full)
+    missing = regular["load_mw"].isna().to_numpy()
+    edges = np.diff(np.concatenate([[0], missing.astype(int), [0]]))
+    runs = list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))
+    filled = regular.interpolate(limit_area="inside")
+    for start, stop in runs:  # fill only short gaps; longer ones stay missing
+        if stop - start <= max_gap_hours:
+            regular.iloc[start:stop] = filled.iloc[start:stop]
+    long_runs = [(a, b) for a, b in runs if b - a > max_gap_hours]
+    report.update(
+        missing_hours=int(missing.sum()),
+        filled_hours=int(missing.sum() - sum(b - a for a, b in long_runs)),
+        long_gaps=[f"{full[a]} ({b - a} h)" for a, b in long_runs],
+        start=str(full[0]),
+        end=str(full[-1]),
+        hours=len(full),
+    )
+    return regular, report
+
+
+def load_series(
+    source=None,
+    *,
+    column=None,
+    timezone=None,
+    dayfirst=False,
+    max_gap_hours=6,
+    duplicate_tolerance=0.05,
+):
+    """One hourly demand series in UTC, from the embedded data or a CSV.
+
+    Every step is counted in `attrs["report"]`: values that are not numbers
+    become missing (`nan_values`); naive timestamps are read in `timezone`
+    (the first reading of an hour repeated by the autumn DST change is the
+    summer-time one, the second the winter-time one; a nonexistent spring
+    hour moves forward); readings of the same instant are averaged when they
+    agree within `duplicate_tolerance` and raise otherwise; sub-hourly rows
+    are averaged per hour; leading and trailing missing hours are trimmed;
+    gaps of at most `max_gap_hours` are filled by linear interpolation and
+    longer ones stay missing (`load_data` skips the windows that touch them;
+    `long_gaps` lists them).
+
+    The embedded Spanish copy has, in its source repository, the day and the
+    month swapped on every date whose day is 1-12 (a day-first parsing
+    error: 6,072 rows). The swap is undone here; the 11 days of 2016 whose
+    rows were moved past the end of the truncated file are missing.
 
     Args:
-        source: None, str, path-like or `pandas.Series`. `None` or
-            `"synthetic"`: `make_synthetic()`. `"opsd"` or `"opsd:<CC>"`
-            (e.g. `"opsd:DE"`): the catalog's Open Power System Data file
-            (downloaded once). A CSV path: its layout is recognised from the
-            header (REE, PJM, OPSD, or two columns). A Series indexed by
-            timestamps: regularised as it is.
-        timezone: str or None. Time zone of naive timestamps (PJM and
-            generic files, Series). Defaults to `None`: `"America/New_York"`
-            for PJM, `"UTC"` otherwise.
+        source: None, str or path-like. `None` or `"spain"`: embedded Spain
+            with the operator's forecast; `"pjm"`: embedded PJM East;
+            `"opsd"` or `"opsd:CC"`: Open Power System Data (catalog entry
+            `"opsd_time_series_60min"`, downloaded once); a CSV path (optionally
+            `.gz`) whose layout is recognised from the header.
+        column: str or None. Value column to read instead of the layout's.
+        timezone: str or None. Time zone of naive timestamps and of the
+            calendar. Defaults to the layout's (`"Europe/Madrid"` for REE and
+            OPSD, `"America/New_York"` for PJM, `"UTC"` otherwise).
+        dayfirst: bool. Read ambiguous dates as DD/MM. Defaults to `False`.
         max_gap_hours: int. Longest gap filled by interpolation. Defaults to
-            `12`.
+            `6`.
+        duplicate_tolerance: float. Largest relative disagreement between
+            two readings of the same instant that is averaged instead of
+            raising. Defaults to `0.05` (5 %).
 
     Returns:
-        hourly UTC `pandas.Series` with `attrs` `report`, `source`,
-        `timezone`, `description`.
+        `pandas.DataFrame` indexed hourly in UTC with `load_mw` (missing
+        hours as NaN) and, when the data carry it, `operator_mw`; `attrs`
+        hold `report`, `timezone` and `description`.
 
     Raises:
-        ValueError: on an unknown layout, missing columns or long gaps.
+        ValueError: if the file is empty, has an unknown layout or missing
+            columns, timestamps that cannot be parsed as expected, or
+            conflicting duplicates above the tolerance.
+        secuah_dl.datasets.OfflineError: if `"opsd"` is asked offline.
     """
-    if source is None or (isinstance(source, str) and source == "synthetic"):
-        return make_synthetic()
-    if isinstance(source, pd.Series):
-        series = regularize(
-            source, timezone=timezone or "UTC", max_gap_hours=max_gap_hours
-        )
-        series.attrs.update(
-            {
-                "source": "series",
-                "timezone": timezone or "UTC",
-                "description": f"user series: {len(series)} hours",
-            }
-        )
-        return series
-    if (
+    max_gap_hours = check_int("max_gap_hours", max_gap_hours, minimum=0)
+    check_positive_float("duplicate_tolerance", duplicate_tolerance)
+    embedded = source is None or source in ("spain", "pjm")
+    if source is None or source == "spain":
+        path = datasets.embedded("spain_energy")
+    elif source == "pjm":
+        path = datasets.embedded("pjme_hourly")
+        timezone = timezone or "America/New_York"
+    elif (
         isinstance(source, str)
-        and source.lower().startswith("opsd")
+        and source.startswith("opsd")
         and not pathlib.Path(source).exists()
     ):
-        country = source.split(":", 1)[1] if ":" in source else "ES"
-        return read_opsd(None, country=country, max_gap_hours=max_gap_hours)
-    if not isinstance(source, (str, pathlib.PurePath)):
+        path = datasets.fetch("opsd_time_series_60min")
+        country = source.partition(":")[2] or "ES"
+        column = column or f"{country}{_OPSD}"
+    elif isinstance(source, (str, pathlib.PurePath)):
+        path = pathlib.Path(source)
+        if not path.is_file():
+            raise ValueError(
+                "`source` must be None, 'spain', 'pjm', 'opsd[:CC]' or an existing CSV "
+                f"file. Received: source={str(source)!r}"
+            )
+    else:
         raise ValueError(
-            "`source` must be None, 'synthetic', 'opsd[:CC]', a CSV path or a "
-            f"pandas Series. Received: source of type {type(source).__name__}"
+            "`source` must be None, 'spain', 'pjm', 'opsd[:CC]' or a CSV path. "
+            f"Received: source of type {type(source).__name__}"
         )
-    layout, _ = _sniff(source)
-    if layout == "ree":
-        return read_ree(source, max_gap_hours=max_gap_hours)
-    if layout == "pjm":
-        return read_pjm(
-            source, timezone=timezone or "America/New_York", max_gap_hours=max_gap_hours
+    path = pathlib.Path(path)
+    try:
+        header = list(pd.read_csv(path, nrows=0).columns)
+    except pd.errors.EmptyDataError:
+        raise ValueError(
+            f"{path} is empty: expected a CSV with a header and one row per hour "
+            "(timestamp and demand). Received: an empty file"
+        ) from None
+    except (UnicodeDecodeError, pd.errors.ParserError) as error:
+        raise ValueError(
+            f"{path} is not a readable CSV text file (a compressed file needs its "
+            f"suffix, e.g. .csv.gz). Received: {type(error).__name__}: {error}"
+        ) from None
+    time_column, value_column, utc, zone = _layout(path, header, column)
+    absent = [c for c in (time_column, value_column) if c not in header]
+    if absent:
+        raise ValueError(
+            f"{path.name}: columns {absent} are missing. Received: columns {header[:12]}"
         )
-    if layout == "opsd":
-        return read_opsd(source, max_gap_hours=max_gap_hours)
-    return read_csv(source, timezone=timezone or "UTC", max_gap_hours=max_gap_hours)
-
-
-# --------------------------------------------------------------------------
-# Windows
-# --------------------------------------------------------------------------
+    wanted = [time_column, value_column]
+    forecast_column = value_column.replace("actual", "forecast")
+    if forecast_column != value_column and forecast_column in header:
+        wanted.append(forecast_column)  # the operator's day-ahead forecast (REE, OPSD)
+    raw = pd.read_csv(path, usecols=wanted, dtype={time_column: str})
+    if raw.empty:
+        raise ValueError(
+            f"{path} has a header but no rows. Received: columns {header[:12]}"
+        )
+    timezone = timezone or zone
+    stamps, utc, bad = _parse_times(
+        raw[time_column], path.name, time_column, utc=utc, dayfirst=dayfirst
+    )
+    repaired, keep = 0, np.ones(len(raw), dtype=bool)
+    if embedded and source != "pjm":
+        local = pd.DatetimeIndex(stamps).tz_convert(timezone).tz_localize(None)
+        stamps, repaired = _undo_day_month_swap(local)
+        keep = np.asarray(stamps <= local.max())  # rows moved past the end of the file
+        stamps, raw, utc = stamps[keep], raw[keep], False
+    columns = {"load_mw": raw[value_column]}
+    if len(wanted) == 3:
+        columns["operator_mw"] = raw[forecast_column]
+    frame, report = _regularize(
+        pd.DatetimeIndex(stamps),
+        columns,
+        utc=utc,
+        timezone=timezone,
+        max_gap_hours=max_gap_hours,
+        tolerance=duplicate_tolerance,
+        name=path.name,
+    )
+    report.update(rows=len(keep), bad_timestamps=bad, day_month_swaps_undone=repaired)
+    local = frame.index.tz_convert(timezone)
+    where = path.name
+    if embedded:
+        where = "PJM East" if source == "pjm" else "Spain, ENTSO-E/REE"
+        where += " via Kaggle"
+    frame.attrs = {
+        "report": report,
+        "timezone": timezone,
+        "description": (
+            f"real: {where}, column {value_column!r} (MW), {local[0]:%Y-%m-%d} to "
+            f"{local[-1]:%Y-%m-%d}, {report['hours']} hours, local time {timezone}"
+            + (
+                ", with the operator's day-ahead forecast"
+                if "operator_mw" in frame
+                else ""
+            )
+        ),
+    }
+    return frame
 
 
 def calendar_features(timestamps, *, timezone="UTC"):
@@ -684,48 +378,42 @@ def calendar_features(timestamps, *, timezone="UTC"):
 
     `(sin, cos)` of `2 pi (W - 1) / 52` for the ISO week W, of `2 pi D / 7`
     for the day of week D (Monday = 0) and of `2 pi H / 24` for the hour H,
-    all read in `timezone`. Sine/cosine pairs keep December next to January
-    and Sunday next to Monday, which one-hot codes or raw numbers do not.
+    in local time. Sine/cosine pairs keep December next to January and 23 h
+    next to 0 h, which raw numbers or one-hot codes do not.
 
     Args:
-        timestamps: `pandas.DatetimeIndex` (time-zone-aware; naive ones are
-            read as UTC) or anything `pandas.to_datetime` accepts.
+        timestamps: `pandas.DatetimeIndex` (naive ones are read as UTC).
         timezone: str. Local time zone of the calendar. Defaults to `"UTC"`.
 
     Returns:
         float32 array `(n, 6)`: `[sin W, cos W, sin D, cos D, sin H, cos H]`.
     """
-    index = pd.DatetimeIndex(pd.to_datetime(timestamps))
-    if index.tz is None:
-        index = index.tz_localize("UTC")
-    local = index.tz_convert(timezone)
-    week = local.isocalendar().week.to_numpy().astype(float)
+    index = pd.DatetimeIndex(timestamps)
+    local = (index if index.tz else index.tz_localize("UTC")).tz_convert(timezone)
     angles = [
-        2 * np.pi * (week - 1) / 52.0,
-        2 * np.pi * local.day_of_week.to_numpy() / 7.0,
-        2 * np.pi * local.hour.to_numpy() / 24.0,
+        2 * np.pi * (local.isocalendar().week.to_numpy().astype(float) - 1) / 52,
+        2 * np.pi * local.day_of_week.to_numpy() / 7,
+        2 * np.pi * local.hour.to_numpy() / 24,
     ]
-    columns = []
-    for angle in angles:
-        columns += [np.sin(angle), np.cos(angle)]
-    return np.stack(columns, axis=1).astype("float32")
+    return np.stack([f(a) for a in angles for f in (np.sin, np.cos)], axis=1).astype(
+        "float32"
+    )
 
 
 def make_windows(values, origins, *, past_hours=PAST_HOURS, horizon=HORIZON):
-    """Cuts (past, target) windows at given forecast origins.
+    """Cuts `(past, target)` windows at forecast origins.
 
-    The origin `t` is the index of the first hour predicted: the inputs are
-    `values[t - past_hours : t]` and the target is `values[t : t + horizon]`.
+    The origin `t` is the first hour predicted: the input is
+    `values[t - past_hours : t]`, the target `values[t : t + horizon]`.
 
     Args:
-        values: 1-D array. The hourly series (already scaled or not).
-        origins: 1-D int array. Origin indices, each with
-            `past_hours <= t <= len(values) - horizon`.
-        past_hours: int. Length of the input window. Defaults to `48`.
+        values: 1-D array. The hourly series.
+        origins: 1-D int array, each in `[past_hours, len(values) - horizon]`.
+        past_hours: int. Hours of history. Defaults to `48`.
         horizon: int. Hours predicted. Defaults to `24`.
 
     Returns:
-        A tuple `(past, target)` of float32 arrays `(n, past_hours)` and
+        Tuple `(past, target)` of float32 arrays `(n, past_hours)` and
         `(n, horizon)`.
 
     Raises:
@@ -737,37 +425,12 @@ def make_windows(values, origins, *, past_hours=PAST_HOURS, horizon=HORIZON):
         origins.min() < past_hours or origins.max() > len(values) - horizon
     ):
         raise ValueError(
-            f"Every origin must lie in [{past_hours}, {len(values) - horizon}] so that "
-            f"the {past_hours} past hours and the {horizon} target hours exist. "
+            f"Every origin must lie in [{past_hours}, {len(values) - horizon}]. "
             f"Received: origins from {origins.min()} to {origins.max()}"
         )
-    past = values[origins[:, None] + np.arange(-past_hours, 0)[None, :]]
-    target = values[origins[:, None] + np.arange(horizon)[None, :]]
-    return past, target
-
-
-def _check_split(split):
-    try:
-        split = tuple(float(part) for part in split)
-    except TypeError:
-        split = ()
-    if len(split) != 3 or min(split) <= 0 or abs(sum(split) - 1.0) > 1e-6:
-        raise ValueError(
-            "`split` must be three positive fractions (train, validation, test) "
-            f"summing to 1, e.g. (0.7, 0.15, 0.15). Received: split={split!r}"
-        )
-    return split
-
-
-def _dataset(part, batch_size, *, shuffle, seed):
-    tf = require("tensorflow")
-    inputs = {"past": part["past"], "context": part["context"]}
-    dataset = tf.data.Dataset.from_tensor_slices((inputs, part["target"])).cache()
-    if shuffle:
-        dataset = dataset.shuffle(
-            len(part["target"]), seed=seed, reshuffle_each_iteration=True
-        )
-    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    steps = np.arange(-past_hours, horizon)
+    windows = values[origins[:, None] + steps[None, :]]
+    return windows[:, :past_hours], windows[:, past_hours:]
 
 
 def load_data(
@@ -778,131 +441,128 @@ def load_data(
     horizon=HORIZON,
     split=(0.7, 0.15, 0.15),
     batch_size=128,
-    timezone=None,
-    max_gap_hours=12,
     seed=0,
+    **series_options,
 ):
     """Windows of the demand series as `tf.data`, split in time.
 
-    The hourly series is cut into three consecutive blocks (train,
-    validation, test: the test block is the last period). Windows are made
-    inside each block only, so no window of one block sees a value of a
-    later block. The scaler (one mean and one standard deviation, in MW) is
-    fitted on the training block only and applied to every input and
-    target. Each example is `({"past": (past_hours,), "context": (6,)},
-    target (horizon,))`; the context is `calendar_features` of the origin.
+    The hours are cut into three consecutive blocks (train, validation,
+    test: the test block is the last period); windows are made inside each
+    block, so none sees a later block, and a window that touches a missing
+    hour is skipped. The scaler (one mean and one standard deviation) comes
+    from the training block only. Examples are `((past, context), target)`:
+    `past` `(past_hours,)`, `context` the 6 `calendar_features` of the
+    origin, `target` `(horizon,)`, all scaled.
 
     Args:
-        source: None, str, path-like or `pandas.Series`. As `load_series`;
-            `None` is the embedded synthetic series.
-        quick: bool. Quick mode: the synthetic series is 2 years instead
-            of 3 and a real one keeps its last 2 years. Defaults to
-            `False`.
-        past_hours: int. Hours of history in the input. Defaults to `48`.
+        source: as `load_series`. Defaults to the embedded Spanish series.
+        quick: bool. Keep only the last 730 days (all of Spain, two years of PJM). Defaults
+            to `False`.
+        past_hours: int. Hours of history. Defaults to `48`.
         horizon: int. Hours predicted. Defaults to `24`.
-        split: tuple of 3 floats. Fractions of the hours in the train,
-            validation and test blocks. Defaults to `(0.7, 0.15, 0.15)`.
+        split: tuple of 3 floats. Shares of the hours in train, validation
+            and test. Defaults to `(0.7, 0.15, 0.15)`.
         batch_size: int. Batch size. Defaults to `128`.
-        timezone: str or None. Time zone of naive timestamps (see
-            `load_series`). Defaults to `None`.
-        max_gap_hours: int. Longest gap filled by interpolation. Defaults to
-            `12`.
         seed: int. Shuffling seed. Defaults to `0`.
+        **series_options: passed to `load_series` (`column`, `timezone`,
+            `dayfirst`, `max_gap_hours`, `duplicate_tolerance`).
 
     Returns:
-        A tuple `(train_ds, val_ds, test_ds, info)`. `info` holds `values`
-        (MW, float64), `timestamps` (UTC), `timezone` (of the calendar),
-        `scaler` (`{"mean", "std"}` in MW, from the training block),
-        `blocks` (`{"train": (start, stop), ...}` hour indices), `train`,
-        `val` and `test` (dicts of scaled float32 `past`, `context`,
-        `target` and int `origin` indices into `values`), `report`,
-        `description`, `calendar_encoding`, and `operator_forecast` (MW
-        array aligned with `values`, or `None`) when the file carries
-        `total load forecast`.
+        Tuple `(train_ds, val_ds, test_ds, info)`. `info` holds `values` and
+        `operator` (MW arrays over `timestamps`, `operator` None when
+        absent), `timestamps` (UTC), `timezone`, `scaler` (`mean`, `std`),
+        `blocks` (hour ranges), `train`/`val`/`test` (scaled `past`,
+        `context`, `target`, int `origin` and bool `day_ahead`: origin at
+        local midnight), `past_hours`, `horizon`, `report`, `description`.
 
     Raises:
-        ValueError: on a bad `split`, sizes, or a series too short for one
-            window per block (and the errors of `load_series`).
+        ValueError: on a bad `split` or sizes, a series too short for one
+            window per block, and the errors of `load_series`.
     """
-    past_hours = _check_positive_int("past_hours", past_hours)
-    horizon = _check_positive_int("horizon", horizon)
-    batch_size = _check_positive_int("batch_size", batch_size)
-    split = _check_split(split)
-    if source is None or (isinstance(source, str) and source == "synthetic"):
-        series = make_synthetic(2 * 365 if quick else 3 * 365, seed=seed)
-    else:
-        series = load_series(source, timezone=timezone, max_gap_hours=max_gap_hours)
-        if quick:
-            attrs = dict(series.attrs)
-            series = series.iloc[-2 * 365 * 24 :]
-            series.attrs = attrs
-    operator = None
-    if isinstance(source, (str, pathlib.PurePath)) and pathlib.Path(source).is_file():
-        if "total load forecast" in _read_header(source):
-            try:
-                forecast = read_ree(
-                    source, column="total load forecast", max_gap_hours=max_gap_hours
-                )
-                operator = forecast.reindex(series.index).to_numpy()
-            except ValueError:
-                operator = None
-    values = series.to_numpy(dtype="float64")
+    import tensorflow as tf
+
+    past_hours, horizon = (
+        check_int("past_hours", past_hours),
+        check_int("horizon", horizon),
+    )
+    batch_size = check_int("batch_size", batch_size)
+    try:
+        split = tuple(float(share) for share in split)
+    except TypeError:
+        split = ()
+    if len(split) != 3 or min(split) <= 0 or abs(sum(split) - 1) > 1e-6:
+        raise ValueError(
+            "`split` must be three positive shares (train, validation, test) summing "
+            f"to 1, e.g. (0.7, 0.15, 0.15). Received: split={split!r}"
+        )
+    series = load_series(source, **series_options)
+    if quick:
+        attrs, series = series.attrs, series.iloc[-730 * 24 :].copy()
+        series.attrs = attrs
+    values = series["load_mw"].to_numpy(dtype="float64")
     hours = len(values)
-    cut_1 = int(round(split[0] * hours))
-    cut_2 = int(round((split[0] + split[1]) * hours))
-    blocks = {"train": (0, cut_1), "val": (cut_1, cut_2), "test": (cut_2, hours)}
-    for name, (start, stop) in blocks.items():
-        if stop - start < past_hours + horizon:
-            raise ValueError(
-                f"The {name} block has {stop - start} hours, fewer than the "
-                f"{past_hours + horizon} one window needs (past_hours + horizon). "
-                f"Use a longer series or another split. Received: {hours} hours, split={split}"
-            )
-    train_values = values[:cut_1]
-    scaler = {"mean": float(train_values.mean()), "std": float(train_values.std())}
+    cuts = [0, round(split[0] * hours), round((split[0] + split[1]) * hours), hours]
+    blocks = dict(zip(("train", "val", "test"), zip(cuts[:-1], cuts[1:])))
+    scaler = {
+        "mean": float(np.nanmean(values[: cuts[1]])),
+        "std": float(np.nanstd(values[: cuts[1]])),
+    }
     if not scaler["std"] > 0:
         raise ValueError(
-            "The training block is constant, so it cannot be standardised. "
-            f"Received: std={scaler['std']}"
+            f"The training block is constant. Received: std={scaler['std']}"
         )
     scaled = (values - scaler["mean"]) / scaler["std"]
-    timezone_name = series.attrs.get("timezone", "UTC")
-    context_all = calendar_features(series.index, timezone=timezone_name)
-    parts = {}
+    timezone = series.attrs["timezone"]
+    context = calendar_features(series.index, timezone=timezone)
+    midnight = np.asarray(series.index.tz_convert(timezone).hour) == 0
+    info = {
+        "values": values,
+        "operator": series["operator_mw"].to_numpy()
+        if "operator_mw" in series
+        else None,
+        "timestamps": series.index,
+        "timezone": timezone,
+        "scaler": scaler,
+        "blocks": blocks,
+        "past_hours": past_hours,
+        "horizon": horizon,
+        "report": series.attrs["report"],
+        "description": series.attrs["description"],
+    }
+    datasets_ = []
     for name, (start, stop) in blocks.items():
         origins = np.arange(start + past_hours, stop - horizon + 1)
+        if len(origins) == 0:
+            raise ValueError(
+                f"The {name} block has {stop - start} hours, fewer than one window needs "
+                f"({past_hours + horizon}). Received: {hours} hours, split={split}"
+            )
         past, target = make_windows(
             scaled, origins, past_hours=past_hours, horizon=horizon
         )
-        parts[name] = {
-            "past": past,
-            "context": context_all[origins],
-            "target": target,
+        complete = np.isfinite(past).all(axis=1) & np.isfinite(target).all(axis=1)
+        origins = origins[complete]
+        info[name] = {
+            "past": past[complete],
+            "context": context[origins],
+            "target": target[complete],
             "origin": origins,
+            "day_ahead": midnight[origins],
         }
-    info = {
-        "values": values,
-        "timestamps": series.index,
-        "timezone": timezone_name,
-        "scaler": scaler,
-        "blocks": blocks,
-        **parts,
-        "past_hours": past_hours,
-        "horizon": horizon,
-        "report": series.attrs.get("report", {}),
-        "description": series.attrs.get("description", "series"),
-        "calendar_encoding": (
-            "sin/cos of 2 pi (W-1)/52 (ISO week), 2 pi D/7 (Monday=0), 2 pi H/24, "
-            f"origin = first hour predicted, local time {timezone_name}"
-        ),
-        "operator_forecast": operator,
-    }
-    return (
-        _dataset(parts["train"], batch_size, shuffle=True, seed=seed),
-        _dataset(parts["val"], batch_size, shuffle=False, seed=seed),
-        _dataset(parts["test"], batch_size, shuffle=False, seed=seed),
-        info,
+        part = info[name]
+        dataset = tf.data.Dataset.from_tensor_slices(
+            ((part["past"], part["context"]), part["target"])
+        ).cache()
+        if name == "train":
+            dataset = dataset.shuffle(
+                len(origins), seed=seed, reshuffle_each_iteration=True
+            )
+        datasets_.append(dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE))
+    info["report"]["skipped_windows"] = int(
+        sum(stop - start - past_hours - horizon + 1 for start, stop in blocks.values())
+        - sum(len(info[name]["origin"]) for name in blocks)
     )
+    return (*datasets_, info)
 
 
 # --------------------------------------------------------------------------
@@ -922,38 +582,33 @@ def build_model(
     lstm_units=32,
     learning_rate=3e-3,
 ):
-    """The slides' forecasters: Conv1D (main), dense, or LSTM.
+    """The slides' forecasters: Conv1D (main), dense or LSTM.
 
-    - `"conv1d"`: past (48) -> Conv1D(`filters`, `kernel_size`, relu) ->
-      Flatten -> Concatenate with the context -> Dense(`hidden_units`, relu)
-      -> Dense(`horizon`). With the default `kernel_size = past_hours` every
-      filter is one learned weighting of the 48 past hours
-      (`plot_conv_weights` draws them).
-    - `"dense"`: Concatenate(past, context) -> Dense x 2 (relu) ->
-      Dense(`horizon`).
+    - `"conv1d"`: past -> Reshape `(past_hours, 1)` -> Conv1D(`filters`,
+      `kernel_size`, relu) -> Flatten -> Concatenate with the context ->
+      Dense(`hidden_units`, relu) -> Dense(`horizon`). With the default
+      `kernel_size = past_hours` each filter is one weighting of the past
+      hours (`plots.conv_weights`, `plots.filter_responses` draw them).
+    - `"dense"`: Concatenate(past, context) -> Dense x 2 (relu) -> Dense.
     - `"lstm"`: past as a sequence -> LSTM(`lstm_units`) -> Concatenate with
-      the context -> Dense(relu) -> Dense(`horizon`) (Hochreiter &
-      Schmidhuber 1997).
+      the context -> Dense(relu) -> Dense(`horizon`).
 
-    Compiled with Adam on the mean squared error of the scaled series, with
-    MAE as metric. Inputs are named `"past"` and `"context"`.
+    Inputs `[past, context]` (named `"past"`, `"context"`); compiled with
+    Adam on the mean squared error of the scaled series, MAE as metric.
 
     Args:
-        kind: str. One of `"conv1d"`, `"dense"`, `"lstm"`. Defaults to
-            `"conv1d"`.
-        past_hours: int. Input window length. Defaults to `48`.
+        kind: str. `"conv1d"`, `"dense"` or `"lstm"`. Defaults to `"conv1d"`.
+        past_hours: int. Hours of history. Defaults to `48`.
         horizon: int. Hours predicted. Defaults to `24`.
         context_dim: int. Calendar features. Defaults to `6`.
         filters: int. Convolution filters. Defaults to `32`.
-        kernel_size: int or None. Convolution width in hours. Defaults to
-            `None` (= `past_hours`).
-        hidden_units: int. Units of the hidden dense layer(s). Defaults to
-            `64`.
+        kernel_size: int or None. Convolution width. Defaults to `past_hours`.
+        hidden_units: int. Units of the hidden dense layer(s). Defaults to `64`.
         lstm_units: int. LSTM units. Defaults to `32`.
         learning_rate: float. Adam learning rate. Defaults to `3e-3`.
 
     Returns:
-        A compiled Functional `keras.Model` named after `kind`.
+        A compiled functional `keras.Model`.
 
     Raises:
         ValueError: on an unknown `kind`, non-positive sizes, a kernel wider
@@ -963,41 +618,42 @@ def build_model(
         raise ValueError(
             f"`kind` must be one of {MODEL_KINDS}. Received: kind={kind!r}"
         )
-    past_hours = _check_positive_int("past_hours", past_hours)
-    horizon = _check_positive_int("horizon", horizon)
-    context_dim = _check_positive_int("context_dim", context_dim)
-    filters = _check_positive_int("filters", filters)
-    hidden_units = _check_positive_int("hidden_units", hidden_units)
-    lstm_units = _check_positive_int("lstm_units", lstm_units)
-    kernel_size = past_hours if kernel_size is None else kernel_size
-    kernel_size = _check_positive_int("kernel_size", kernel_size)
+    for name, value in (
+        ("past_hours", past_hours),
+        ("horizon", horizon),
+        ("context_dim", context_dim),
+        ("filters", filters),
+        ("hidden_units", hidden_units),
+        ("lstm_units", lstm_units),
+    ):
+        check_int(name, value)
+    kernel_size = check_int(
+        "kernel_size", past_hours if kernel_size is None else kernel_size
+    )
     if kernel_size > past_hours:
         raise ValueError(
             f"`kernel_size` must be at most past_hours={past_hours}. "
             f"Received: kernel_size={kernel_size}"
         )
-    learning_rate = _check_positive_float("learning_rate", learning_rate)
+    learning_rate = check_positive_float("learning_rate", learning_rate)
     layers = keras.layers
     past = keras.Input(shape=(past_hours,), name="past")
     context = keras.Input(shape=(context_dim,), name="context")
-    if kind == "conv1d":
-        x = layers.Reshape((past_hours, 1), name="as_sequence")(past)
-        x = layers.Conv1D(filters, kernel_size, activation="relu", name="conv")(x)
-        x = layers.Flatten(name="flatten")(x)
-        x = layers.Concatenate(name="join_context")([x, context])
-        x = layers.Dense(hidden_units, activation="relu", name="hidden")(x)
-    elif kind == "dense":
-        x = layers.Concatenate(name="join_context")([past, context])
-        x = layers.Dense(hidden_units, activation="relu", name="hidden_1")(x)
-        x = layers.Dense(hidden_units, activation="relu", name="hidden_2")(x)
+    if kind == "dense":
+        x = layers.Concatenate()([past, context])
+        x = layers.Dense(hidden_units, activation="relu")(x)
     else:
-        x = layers.Reshape((past_hours, 1), name="as_sequence")(past)
-        x = layers.LSTM(lstm_units, name="lstm")(x)
-        x = layers.Concatenate(name="join_context")([x, context])
-        x = layers.Dense(hidden_units, activation="relu", name="hidden")(x)
+        x = layers.Reshape((past_hours, 1))(past)
+        if kind == "conv1d":
+            x = layers.Conv1D(filters, kernel_size, activation="relu", name="conv")(x)
+            x = layers.Flatten()(x)
+        else:
+            x = layers.LSTM(lstm_units)(x)
+        x = layers.Concatenate()([x, context])
+    x = layers.Dense(hidden_units, activation="relu")(x)
     # float32 output whatever the precision policy (Keras mixed-precision guide).
     outputs = layers.Dense(horizon, dtype="float32", name="forecast")(x)
-    model = keras.Model({"past": past, "context": context}, outputs, name=kind)
+    model = keras.Model([past, context], outputs, name=kind)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
         loss="mse",
@@ -1006,124 +662,48 @@ def build_model(
     return model
 
 
-def train(
-    model,
-    train_ds,
-    val_ds,
-    *,
-    epochs=40,
-    run_dir=None,
-    strategy=None,
-    early_stopping_patience=8,
-    verbose="auto",
-):
+def train(model, train_ds, val_ds, *, epochs=40, early_stopping_patience=8, **options):
     """Trains a forecaster through `training.fit` (strategy, logs, resume).
 
     Args:
-        model: `keras.Model` or callable. The compiled model, or a function
-            building it (called inside the strategy scope).
+        model: `keras.Model` or callable building one (in the strategy scope).
         train_ds: `tf.data.Dataset`. From `load_data()`.
         val_ds: `tf.data.Dataset`. From `load_data()`.
         epochs: int. Maximum epochs. Defaults to `40`.
-        run_dir: str, path-like or None. Run directory (logs, checkpoints,
-            resume). Defaults to `None`.
-        strategy: `tf.distribute.Strategy` or None.
-        early_stopping_patience: int or None. Stop after this many epochs
-            without a lower validation loss, keeping the best weights.
-            Defaults to `8`.
-        verbose: `"auto"`, 0, 1 or 2. Keras progress display.
+        early_stopping_patience: int or None. Epochs without a lower
+            validation loss before stopping (best weights kept). Defaults to `8`.
+        **options: `run_dir`, `strategy`, `verbose`, as `training.fit` takes them.
 
     Returns:
-        `keras.callbacks.History`; the trained model is `history.model`.
-
-    Raises:
-        ValueError, TypeError: as `training.fit`.
+        `keras.callbacks.History`.
     """
     return training.fit(
         model,
         train_ds,
         val_ds,
         epochs=epochs,
-        run_dir=run_dir,
-        strategy=strategy,
         early_stopping_patience=early_stopping_patience,
-        verbose=verbose,
+        **options,
     )
 
 
-def _features(part):
-    return np.concatenate([part["past"], part["context"]], axis=1)
-
-
-def predict(model, part):
-    """Scaled forecasts of a Keras or scikit-learn model for one split.
-
-    Args:
-        model: `keras.Model` (inputs `past`, `context`) or fitted
-            scikit-learn regressor (features = past and context side by
-            side, as `fit_sklearn` uses).
-        part: dict. `info["train"]`, `info["val"]` or `info["test"]`.
-
-    Returns:
-        float array `(n, horizon)` of scaled forecasts.
-    """
-    if isinstance(model, keras.Model):
-        inputs = {"past": part["past"], "context": part["context"]}
-        return np.asarray(
-            model.predict(inputs, verbose=0, batch_size=1024), dtype="float64"
-        )
-    return np.asarray(model.predict(_features(part)), dtype="float64")
-
-
-def naive_forecast(values, origins, *, lag=24, horizon=HORIZON):
-    """The naive baselines: repeat the value `lag` hours earlier.
-
-    `lag=24` is "same hour yesterday", `lag=168` "same hour last week".
-    Only values before the origin are used (`lag >= horizon`).
-
-    Args:
-        values: 1-D array. The series (MW).
-        origins: 1-D int array. Origin indices (first hour predicted).
-        lag: int. Hours back. Defaults to `24`.
-        horizon: int. Hours predicted. Defaults to `24`.
-
-    Returns:
-        float array `(n, horizon)`; NaN where the lagged hour is before the
-        start of the series.
-
-    Raises:
-        ValueError: if `lag < horizon` (the forecast would use the future).
-    """
-    lag = _check_positive_int("lag", lag)
-    if lag < horizon:
-        raise ValueError(
-            f"`lag` must be at least horizon={horizon}, or the forecast would use "
-            f"hours after the origin. Received: lag={lag}"
-        )
-    values = np.asarray(values, dtype="float64")
-    index = np.asarray(origins)[:, None] + np.arange(horizon)[None, :] - lag
-    forecast = values[np.clip(index, 0, None)]
-    forecast[index < 0] = np.nan
-    return forecast
-
-
 def fit_sklearn(kind, info, *, max_samples=None, seed=0):
-    """Ridge regression or an RBF SVR on the same features as the networks.
+    """Ridge regression or an RBF SVR on the networks' inputs.
 
-    Features: the 48 scaled past values and the 6 calendar numbers side by
-    side; targets: the 24 scaled hours. The SVR (one per hour through
+    Features: the scaled past values and the 6 calendar numbers side by
+    side; targets: the scaled horizon. The SVR (one per hour through
     `MultiOutputRegressor`, C=10, epsilon=0.05) costs O(n^2) per hour, so it
-    is fitted on a random subset of `max_samples` training windows.
+    sees a random subset of `max_samples` training windows.
 
     Args:
         kind: str. `"ridge"` (alpha=1) or `"svr"`.
         info: dict. The `info` of `load_data()`.
-        max_samples: int or None. Training windows used. Defaults to
-            `None`: all for ridge, 3,000 for the SVR.
+        max_samples: int or None. Training windows used. Defaults to all for
+            ridge, 3,000 for the SVR.
         seed: int. Seed of the subset. Defaults to `0`.
 
     Returns:
-        The fitted scikit-learn estimator (`predict` accepts the features).
+        The fitted scikit-learn estimator.
 
     Raises:
         ValueError: on an unknown `kind` or a non-positive `max_samples`.
@@ -1134,11 +714,12 @@ def fit_sklearn(kind, info, *, max_samples=None, seed=0):
         raise ValueError(
             f"`kind` must be one of {SKLEARN_KINDS}. Received: kind={kind!r}"
         )
-    if max_samples is None:
-        max_samples = 3000 if kind == "svr" else len(info["train"]["target"])
-    max_samples = _check_positive_int("max_samples", max_samples)
-    features = _features(info["train"])
-    target = info["train"]["target"]
+    part = info["train"]
+    features = np.concatenate([part["past"], part["context"]], axis=1)
+    target = part["target"]
+    max_samples = check_int(
+        "max_samples", max_samples or (3000 if kind == "svr" else len(target))
+    )
     if len(target) > max_samples:
         chosen = np.random.default_rng(seed).choice(
             len(target), max_samples, replace=False
@@ -1147,36 +728,141 @@ def fit_sklearn(kind, info, *, max_samples=None, seed=0):
     if kind == "ridge":
         estimator = linear_model.Ridge(alpha=1.0)
     else:
-        estimator = multioutput.MultiOutputRegressor(
-            svm.SVR(kernel="rbf", C=10.0, epsilon=0.05, gamma="scale")
-        )
+        estimator = multioutput.MultiOutputRegressor(svm.SVR(C=10.0, epsilon=0.05))
     return estimator.fit(features, target)
 
 
-def _errors(prediction_mw, actual_mw, scaler):
-    finite = np.isfinite(prediction_mw).all(axis=1)
-    prediction_mw, actual_mw = prediction_mw[finite], actual_mw[finite]
-    error = prediction_mw - actual_mw
-    return {
-        "mse": float(np.mean((error / scaler["std"]) ** 2)),
-        "mae_mw": float(np.mean(np.abs(error))),
-        "rmse_mw": float(np.sqrt(np.mean(error**2))),
-        "mape_pct": float(100 * np.mean(np.abs(error) / np.abs(actual_mw))),
-        "windows": int(finite.sum()),
-    }
+# --------------------------------------------------------------------------
+# Evaluation
+# --------------------------------------------------------------------------
 
 
-def to_mw(scaled, info):
-    """Undoes the scaling of `load_data`: scaled values back to MW.
+def naive_forecast(values, origins, *, lag=24, horizon=HORIZON):
+    """The naive baselines: repeat the value `lag` hours earlier.
+
+    `lag=24` is "same hour yesterday", `lag=168` "same hour last week".
 
     Args:
-        scaled: array. Scaled values (targets or forecasts).
-        info: dict. The `info` of `load_data()` (its `scaler`).
+        values: 1-D array. The series (MW).
+        origins: 1-D int array. Origins (first hour predicted).
+        lag: int. Hours back, at least `horizon`. Defaults to `24`.
+        horizon: int. Hours predicted. Defaults to `24`.
 
     Returns:
-        float array in MW, same shape as `scaled`.
+        float array `(n, horizon)`; NaN where the lagged hour is unknown.
+
+    Raises:
+        ValueError: if `lag < horizon` (the forecast would use the future).
     """
-    return np.asarray(scaled) * info["scaler"]["std"] + info["scaler"]["mean"]
+    lag = check_int("lag", lag)
+    if lag < horizon:
+        raise ValueError(
+            f"`lag` must be at least horizon={horizon}, or the forecast would use hours "
+            f"after the origin. Received: lag={lag}"
+        )
+    values = np.asarray(values, dtype="float64")
+    index = np.asarray(origins)[:, None] + np.arange(horizon)[None, :] - lag
+    forecast = values[np.clip(index, 0, None)]
+    forecast[index < 0] = np.nan
+    return forecast
+
+
+def forecasts(models, info, split="test"):
+    """Forecasts in MW of models, naive baselines and the operator on a split.
+
+    Args:
+        models: dict of str -> model. Keras forecasters (inputs `[past,
+            context]`) and fitted scikit-learn regressors, by name.
+        info: dict. The `info` of `load_data()`.
+        split: str. `"train"`, `"val"` or `"test"`. Defaults to `"test"`.
+
+    Returns:
+        dict of str -> float array `(n, horizon)` in MW: the models, then
+        `NAIVE_DAY`, `NAIVE_WEEK` and (when known) `OPERATOR`.
+    """
+    part, scaler = info[split], info["scaler"]
+    found = {}
+    for name, model in models.items():
+        if isinstance(
+            model, keras.Model
+        ):  # eager calls on one padded size: no retracing
+            size, count = 2048, len(part["past"])
+            padded = [
+                np.pad(part[key], ((0, -count % size), (0, 0)))
+                for key in ("past", "context")
+            ]
+            scaled = np.concatenate(
+                [
+                    keras.ops.convert_to_numpy(
+                        model([padded[0][i : i + size], padded[1][i : i + size]])
+                    )
+                    for i in range(0, len(padded[0]), size)
+                ]
+            )[:count]
+        else:
+            scaled = model.predict(
+                np.concatenate([part["past"], part["context"]], axis=1)
+            )
+        found[name] = (
+            np.asarray(scaled, dtype="float64") * scaler["std"] + scaler["mean"]
+        )
+    found[NAIVE_DAY] = naive_forecast(
+        info["values"], part["origin"], lag=24, horizon=info["horizon"]
+    )
+    found[NAIVE_WEEK] = naive_forecast(
+        info["values"], part["origin"], lag=168, horizon=info["horizon"]
+    )
+    if info["operator"] is not None:
+        index = part["origin"][:, None] + np.arange(info["horizon"])[None, :]
+        found[OPERATOR] = info["operator"][index]
+    return found
+
+
+def comparison_table(models, info):
+    """The slides' table, on every-hour windows and on day-ahead windows.
+
+    Every row is scored on the same windows: those where every forecast is
+    known (the naive "last week" baseline needs a week of history). The
+    every-hour columns use all such windows of the split; `day_ahead_*` only
+    those issued at local midnight for the 24 hours of that day.
+
+    Args:
+        models: dict of str -> model, as `forecasts`.
+        info: dict. The `info` of `load_data()`.
+
+    Returns:
+        `pandas.DataFrame` indexed by model, sorted by `test_mape_pct`, with
+        `train_mse`, `test_mse` (on the scaled series, as in the slides),
+        `test_mae_mw`, `test_rmse_mw`, `test_mape_pct`, `day_ahead_mae_mw`
+        and `day_ahead_mape_pct`.
+    """
+    std, scores, windows = info["scaler"]["std"], {}, None
+    for split in ("train", "test"):
+        found = forecasts(models, info, split)
+        actual = info[split]["target"] * std + info["scaler"]["mean"]
+        known = np.all([np.isfinite(f).all(axis=1) for f in found.values()], axis=0)
+        day_ahead = known & info[split]["day_ahead"]
+        for name, forecast in found.items():
+            every = metrics.regression_metrics(
+                actual[known], forecast[known], scale=std
+            )
+            scores.setdefault(name, {})[f"{split}_mse"] = every["mse_scaled"]
+            if split == "test":
+                ahead = metrics.regression_metrics(
+                    actual[day_ahead], forecast[day_ahead]
+                )
+                scores[name].update(
+                    test_mae_mw=every["mae"],
+                    test_rmse_mw=every["rmse"],
+                    test_mape_pct=every["mape_pct"],
+                    day_ahead_mae_mw=ahead["mae"],
+                    day_ahead_mape_pct=ahead["mape_pct"],
+                )
+        windows = {"every_hour": int(known.sum()), "day_ahead": int(day_ahead.sum())}
+    table = pd.DataFrame.from_dict(scores, orient="index")
+    table.index.name = "modelo"
+    table.attrs["windows"] = windows  # of the test split
+    return table.sort_values("test_mape_pct")
 
 
 def evaluate(model, test_ds, *, info=None):
@@ -1184,242 +870,58 @@ def evaluate(model, test_ds, *, info=None):
 
     Args:
         model: `keras.Model`. A trained forecaster.
-        test_ds: `tf.data.Dataset`. Batches of `({"past", "context"},
-            target)` from `load_data()`.
+        test_ds: `tf.data.Dataset` of `((past, context), target)` batches.
         info: dict or None. The `info` of `load_data()`; with it the errors
-            are also given in MW (its `scaler`).
+            are in MW (through its scaler) and MAPE is given.
 
     Returns:
-        dict with `mse` (scaled), `windows` and, with `info`, `mae_mw`,
-        `rmse_mw` and `mape_pct`.
+        dict with `mse_scaled`, `mae`, `rmse`, `mape_pct` and `windows` (in
+        MW with `info`; on the scaled values, where MAPE means little,
+        without).
     """
-    past, context, target = [], [], []
-    for inputs, batch_target in test_ds:
-        past.append(np.asarray(inputs["past"]))
-        context.append(np.asarray(inputs["context"]))
-        target.append(np.asarray(batch_target))
-    part = {"past": np.concatenate(past), "context": np.concatenate(context)}
-    target = np.concatenate(target).astype("float64")
-    prediction = predict(model, part)
-    if info is None:
-        return {
-            "mse": float(np.mean((prediction - target) ** 2)),
-            "windows": int(len(target)),
-        }
-    return _errors(to_mw(prediction, info), to_mw(target, info), info["scaler"])
-
-
-def _forecasts_mw(models, info, split):
-    part = info[split]
-    horizon = info["horizon"]
-    forecasts = {
-        name: to_mw(predict(model, part), info) for name, model in models.items()
-    }
-    forecasts[NAIVE_DAY] = naive_forecast(
-        info["values"], part["origin"], lag=24, horizon=horizon
+    target = np.concatenate([np.asarray(batch[1]) for batch in test_ds])
+    prediction = np.asarray(model.predict(test_ds, verbose=0), dtype="float64")
+    scaler = info["scaler"] if info else {"mean": 0.0, "std": 1.0}
+    std, mean = scaler["std"], scaler["mean"]
+    found = metrics.regression_metrics(
+        target * std + mean, prediction * std + mean, scale=std
     )
-    forecasts[NAIVE_WEEK] = naive_forecast(
-        info["values"], part["origin"], lag=168, horizon=horizon
-    )
-    operator = info.get("operator_forecast")
-    if operator is not None:
-        index = part["origin"][:, None] + np.arange(horizon)[None, :]
-        forecasts[OPERATOR] = np.asarray(operator, dtype="float64")[index]
-    return forecasts
+    return {**found, "windows": len(target)}
 
 
-def comparison_table(models, info):
-    """The slides' comparison table: train/test MSE (scaled) and errors in MW.
-
-    Every model is scored on the same windows (all training windows, all
-    test windows; the naive "last week" baseline skips training windows
-    without a week of history). When the data carry the operator's own
-    day-ahead forecast, it gets a row too (on the same test hours).
-
-    Args:
-        models: dict of str -> model. Keras forecasters and fitted
-            scikit-learn regressors, by row name; the naive baselines are
-            added.
-        info: dict. The `info` of `load_data()`.
-
-    Returns:
-        `pandas.DataFrame` indexed by model, with columns `train_mse`,
-        `test_mse` (on the scaled series, as in the slides), `test_mae_mw`,
-        `test_rmse_mw` and `test_mape_pct`, sorted by `test_mse`.
-    """
-    train = _forecasts_mw(models, info, "train")
-    test = _forecasts_mw(models, info, "test")
-    actual_train = to_mw(info["train"]["target"], info)
-    actual_test = to_mw(info["test"]["target"], info)
-    rows = {}
-    for name in test:
-        test_errors = _errors(test[name], actual_test, info["scaler"])
-        train_mse = (
-            _errors(train[name], actual_train, info["scaler"])["mse"]
-            if np.isfinite(train[name]).all(axis=1).any()
-            else float("nan")
-        )
-        rows[name] = {
-            "train_mse": train_mse,
-            "test_mse": test_errors["mse"],
-            "test_mae_mw": test_errors["mae_mw"],
-            "test_rmse_mw": test_errors["rmse_mw"],
-            "test_mape_pct": test_errors["mape_pct"],
-        }
-    table = pd.DataFrame.from_dict(rows, orient="index")
-    table.index.name = "modelo"
-    return table.sort_values("test_mse")
-
-
-# --------------------------------------------------------------------------
-# Figures
-# --------------------------------------------------------------------------
-
-
-def _local_times(info, origins, horizon):
-    index = origins[:, None] + np.arange(horizon)[None, :]
-    return (
-        info["timestamps"]
-        .tz_convert(info["timezone"])[index.ravel()]
-        .to_numpy()
-        .reshape(index.shape)
-    )
-
-
-def plot_forecast_week(info, forecasts, *, day=0, days=7, title=None):
-    """Forecast vs actual over a week of day-ahead forecasts (test period).
-
-    Takes the test windows whose origin is local midnight, one per day,
-    starting `day` days into the test period: 7 consecutive 24-hour
-    forecasts laid end to end.
+def forecast_days(info, found, *, day=0, days=7, split="test"):
+    """Day-ahead forecasts laid end to end over `days` days, for a figure.
 
     Args:
         info: dict. The `info` of `load_data()`.
-        forecasts: dict of str -> array `(n_test, horizon)`. Forecasts in MW
-            on the test windows (e.g. `{"Conv1D": ...}`).
-        day: int. First day to show, counted from the first midnight of the
-            test period. Defaults to `0`.
+        found: dict of str -> array `(n, horizon)`. Forecasts in MW of the
+            split's windows (from `forecasts`).
+        day: int. First day shown, counted from the split's first midnight.
+            Defaults to `0`.
         days: int. Days shown. Defaults to `7`.
-        title: str or None. Figure title.
+        split: str. Defaults to `"test"`.
 
     Returns:
-        `matplotlib.figure.Figure`.
+        Tuple `(times, actual, shown)`: local times `(days * horizon,)`, the
+        actual MW and a dict of the forecasts over those hours, as
+        `plots.forecast_days` takes them.
 
     Raises:
-        ValueError: if the test period has fewer midnights than asked.
+        ValueError: if the split has fewer midnights than asked.
     """
-    _check_positive_int("day", day, minimum=0)
-    _check_positive_int("days", days)
-    horizon = info["horizon"]
-    origins = info["test"]["origin"]
-    local = info["timestamps"].tz_convert(info["timezone"])[origins]
-    midnights = np.flatnonzero(np.asarray(local.hour) == 0)[day : day + days]
-    if len(midnights) < days:
+    check_int("day", day, minimum=0)
+    check_int("days", days)
+    part, horizon = info[split], info["horizon"]
+    rows = np.flatnonzero(part["day_ahead"])[day : day + days]
+    if len(rows) < days:
         raise ValueError(
-            f"The test period has too few midnights for {days} days from day {day}. "
+            f"The {split} split has too few midnights for {days} days from day {day}. "
             f"Received: day={day}, days={days}"
         )
-    chosen = origins[midnights]
-    times = _local_times(info, chosen, horizon).ravel()
-    actual = to_mw(info["test"]["target"][midnights], info).ravel()
-    figure = Figure(figsize=(11, 3.8), layout="constrained")
-    ax = figure.subplots()
-    ax.plot(times, actual, color="black", linewidth=2, label="real")
-    for name, values in forecasts.items():
-        ax.plot(times, np.asarray(values)[midnights].ravel(), linewidth=1.2, label=name)
-    for boundary in times[::horizon]:
-        ax.axvline(boundary, color="grey", alpha=0.2, linewidth=0.8)
-    ax.set_ylabel("demanda (MW)")
-    ax.set_xlabel(f"hora local ({info['timezone']})")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize="small", ncol=3)
-    figure.autofmt_xdate()
-    ax.set_title(
-        title
-        or "Previsión a 24 h (una por día, desde medianoche) frente a la demanda real"
-    )
-    return figure
-
-
-def plot_conv_weights(model, *, title=None):
-    """The slides' "which hours matter" figure: Conv1D weights over the lags.
-
-    With `kernel_size = past_hours`, each filter is one weighting of the
-    past hours. Thin lines are the filters, the thick line their mean
-    absolute weight per lag: peaks at 1 h and 24 h (and 48 h) say that the
-    last hour and the same hour yesterday drive the forecast.
-
-    Args:
-        model: `keras.Model`. A model from `build_model("conv1d")`.
-        title: str or None. Figure title.
-
-    Returns:
-        `matplotlib.figure.Figure`.
-
-    Raises:
-        ValueError: if the model has no layer named `"conv"`.
-    """
-    try:
-        kernel = np.asarray(model.get_layer("conv").get_weights()[0])
-    except ValueError as error:
-        raise ValueError(
-            "`model` must be a Conv1D forecaster from build_model('conv1d') (layer "
-            f"'conv'). Received: model {getattr(model, 'name', model)!r}"
-        ) from error
-    kernel = kernel[:, 0, :]  # (kernel_size, filters)
-    width = kernel.shape[0]
-    lags = np.arange(width, 0, -1)  # first tap = oldest hour
-    figure = Figure(figsize=(9, 3.8), layout="constrained")
-    axes = figure.subplots(1, 2, width_ratios=(2, 1.2))
-    axes[0].plot(lags, kernel, color="tab:blue", alpha=0.25, linewidth=0.8)
-    axes[0].axhline(0, color="black", linewidth=0.6)
-    axes[0].set_xlabel("horas antes del origen (retardo)")
-    axes[0].set_ylabel("peso")
-    axes[0].set_title("pesos de cada filtro")
-    importance = np.abs(kernel).mean(axis=1)
-    axes[1].bar(lags, importance, color="tab:orange")
-    axes[1].set_xlabel("horas antes del origen (retardo)")
-    axes[1].set_ylabel("|peso| medio")
-    axes[1].set_title("¿qué horas importan?")
-    for ax in axes:
-        ax.invert_xaxis()
-        ax.grid(alpha=0.3)
-    figure.suptitle(
-        title or f"Pesos aprendidos de la Conv1D sobre las {width} horas pasadas"
-    )
-    return figure
-
-
-def plot_error_by_hour(info, forecasts, *, title=None):
-    """Mean absolute percentage error by local hour of day (test period).
-
-    Args:
-        info: dict. The `info` of `load_data()`.
-        forecasts: dict of str -> array `(n_test, horizon)`. Forecasts in MW
-            on the test windows.
-        title: str or None. Figure title.
-
-    Returns:
-        `matplotlib.figure.Figure`.
-    """
-    horizon = info["horizon"]
-    origins = info["test"]["origin"]
-    index = (origins[:, None] + np.arange(horizon)[None, :]).ravel()
-    hours = np.asarray(info["timestamps"].tz_convert(info["timezone"])[index].hour)
-    actual = to_mw(info["test"]["target"], info).ravel()
-    figure = Figure(figsize=(8, 3.8), layout="constrained")
-    ax = figure.subplots()
-    for name, values in forecasts.items():
-        error = np.abs(np.asarray(values).ravel() - actual) / np.abs(actual) * 100
-        by_hour = [np.nanmean(error[hours == hour]) for hour in range(24)]
-        ax.plot(range(24), by_hour, marker="o", markersize=3, label=name)
-    ax.set_xticks(range(0, 24, 2))
-    ax.set_xlabel(f"hora del día ({info['timezone']})")
-    ax.set_ylabel("MAPE (%)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize="small")
-    ax.set_title(title or "Error según la hora del día (test)")
-    return figure
+    index = (part["origin"][rows][:, None] + np.arange(horizon)).ravel()
+    times = info["timestamps"][index].tz_convert(info["timezone"]).tz_localize(None)
+    shown = {name: np.asarray(values)[rows].ravel() for name, values in found.items()}
+    return times.to_numpy(), info["values"][index], shown
 
 
 # --------------------------------------------------------------------------
@@ -1432,9 +934,9 @@ def run(
     out_dir="runs/demand",
     *,
     source=None,
+    epochs=None,
     kinds=MODEL_KINDS,
     sklearn_kinds=SKLEARN_KINDS,
-    epochs=None,
     svr_max_samples=None,
     seed=0,
     strategy=None,
@@ -1443,44 +945,38 @@ def run(
     """The whole practical: data -> models -> comparison table -> figures.
 
     Args:
-        quick: bool. Quick mode: 2 synthetic years (or the last 2 years of
-            a real series), batches of 256, 6 epochs (1 for the LSTM, whose
-            quick numbers are not meaningful), SVR on 500 windows. Defaults
-            to `False`.
+        quick: bool. Quick mode: the last 730 days, 6 epochs (the LSTM 2),
+            SVR on 500 windows. Defaults to `False`.
         out_dir: str or path-like. Where `metrics.json`, `comparison.csv`,
-            the figures and `model.keras` (the Conv1D) go. Defaults to
-            `"runs/demand"`.
-        source: None, str, path-like or `pandas.Series`. Data (see
-            `load_data`). Defaults to the synthetic series.
-        kinds: tuple of str. Keras models to train, among `MODEL_KINDS`;
-            must include `"conv1d"`. Defaults to all three.
-        sklearn_kinds: tuple of str. scikit-learn models among
-            `SKLEARN_KINDS`. Defaults to both.
+            the figures and `model.keras` (the Conv1D) go.
+        source: as `load_series`. Defaults to the embedded Spanish series.
         epochs: int or None. Maximum epochs per network (early stopping on
-            the validation loss). Defaults to `None`: 6 quick, 40 full.
-        svr_max_samples: int or None. Training windows of the SVR. Defaults
-            to `None`: 500 quick, 3,000 full.
-        seed: int. Seed of data, weights and shuffling. Defaults to `0`.
-        strategy: `tf.distribute.Strategy` or None. `None` uses
+            the validation loss in full mode). Defaults to 6 quick, 60 full.
+        kinds: tuple of str. Keras models among `MODEL_KINDS`; must include
+            `"conv1d"`. Defaults to all three.
+        sklearn_kinds: tuple of str. Among `SKLEARN_KINDS`. Defaults to both.
+        svr_max_samples: int or None. SVR training windows. Defaults to 500
+            quick, 3,000 full.
+        seed: int. Seed of weights and shuffling. Defaults to `0`.
+        strategy: `tf.distribute.Strategy` or None. Defaults to
             `runtime.get_strategy()`.
         verbose: `"auto"`, 0, 1 or 2. Keras progress display. Defaults to `0`.
 
     Returns:
-        A `results.Result` whose `metrics` hold `table` (the comparison, as
-        a dict by model), the Conv1D's `test_mape_pct` and the best naive
-        baseline's, and `report` (regularisation counts).
+        A `results.Result` whose `metrics` hold `table` (by model),
+        `conv1d_test_mape_pct`, `conv1d_day_ahead_mape_pct`, the best naive
+        baseline's and the operator's MAPE, and `windows`.
 
     Raises:
         ValueError: if `kinds` misses `"conv1d"` or names unknown models.
     """
-    kinds = tuple(kinds)
-    if "conv1d" not in kinds or any(kind not in MODEL_KINDS for kind in kinds):
+    kinds, sklearn_kinds = tuple(kinds), tuple(sklearn_kinds)
+    if "conv1d" not in kinds or not set(kinds) <= set(MODEL_KINDS):
         raise ValueError(
             f"`kinds` must include 'conv1d' and only names from {MODEL_KINDS}. "
             f"Received: kinds={kinds}"
         )
-    sklearn_kinds = tuple(sklearn_kinds)
-    if any(kind not in SKLEARN_KINDS for kind in sklearn_kinds):
+    if not set(sklearn_kinds) <= set(SKLEARN_KINDS):
         raise ValueError(
             f"`sklearn_kinds` must name models from {SKLEARN_KINDS}. "
             f"Received: sklearn_kinds={sklearn_kinds}"
@@ -1490,12 +986,10 @@ def run(
     out_dir.mkdir(parents=True, exist_ok=True)
     runtime.seed_everything(seed)
     strategy = strategy or runtime.get_strategy()
-    epochs = epochs or (6 if quick else 40)
+    epochs = epochs or (6 if quick else 60)
+    batch_size = runtime.global_batch_size(128, strategy)
     train_ds, val_ds, test_ds, info = load_data(
-        source,
-        quick=quick,
-        batch_size=runtime.global_batch_size(256 if quick else 128, strategy),
-        seed=seed,
+        source, quick=quick, batch_size=batch_size, seed=seed
     )
     models, histories = {}, {}
     for kind in kinds:
@@ -1505,83 +999,98 @@ def run(
             model,
             train_ds,
             val_ds,
-            epochs=1 if quick and kind == "lstm" else epochs,
+            epochs=min(epochs, 2) if quick and kind == "lstm" else epochs,
             run_dir=out_dir / f"run_{kind}",
             strategy=strategy,
-            early_stopping_patience=None if quick else 8,
+            early_stopping_patience=None if quick else 10,
             verbose=verbose,
         )
-        models[MODEL_LABELS[kind]] = model
+        models[LABELS[kind]] = model
     for kind in sklearn_kinds:
-        max_samples = None
-        if kind == "svr":
-            max_samples = svr_max_samples or (500 if quick else 3000)
-        label = "Ridge" if kind == "ridge" else "SVR (rbf)"
-        models[label] = fit_sklearn(kind, info, max_samples=max_samples, seed=seed)
+        samples = (
+            (svr_max_samples or (500 if quick else 3000)) if kind == "svr" else None
+        )
+        models[LABELS[kind]] = fit_sklearn(kind, info, max_samples=samples, seed=seed)
     table = comparison_table(models, info)
     table.to_csv(out_dir / "comparison.csv", float_format="%.5g")
     conv = models["Conv1D"]
-    test_forecasts = _forecasts_mw({"Conv1D": conv}, info, "test")
-    shown = {name: test_forecasts[name] for name in ("Conv1D", NAIVE_DAY, NAIVE_WEEK)}
+    found = forecasts({"Conv1D": conv}, info)
+    shown = {k: v for k, v in found.items() if k != NAIVE_DAY}
+    index = (info["test"]["origin"][:, None] + np.arange(info["horizon"])).ravel()
+    local_hours = np.asarray(
+        info["timestamps"][index].tz_convert(info["timezone"]).hour
+    )
+    local_hours = local_hours.reshape(-1, info["horizon"])
+    actual = info["test"]["target"] * info["scaler"]["std"] + info["scaler"]["mean"]
+    kernel = np.asarray(conv.get_layer("conv").get_weights()[0])[:, 0, :]
+    data = info["description"]
     figures = {
-        "forecast_week": plots.save(
-            plot_forecast_week(info, shown), out_dir / "forecast_week.png"
+        "forecast_week": plots.forecast_days(
+            *forecast_days(info, shown),
+            title=f"Previsión del día siguiente, una semana de test ({data.split(',')[0]})",
         ),
-        "conv_weights": plots.save(
-            plot_conv_weights(conv), out_dir / "conv_weights.png"
+        "conv_weights": plots.conv_weights(kernel),
+        "conv_responses": plots.filter_responses(
+            kernel[:, :8],
+            fs=24,
+            unit="ciclos/día",
+            title="Respuesta en frecuencia de 8 de los filtros de la Conv1D",
         ),
-        "error_by_hour": plots.save(
-            plot_error_by_hour(info, shown), out_dir / "error_by_hour.png"
+        "error_by_hour": plots.error_by_hour(local_hours, actual, shown),
+        "learning_curves": plots.learning_curves(
+            histories["conv1d"],
+            metrics=["loss", "mae"],
+            title="Curvas de aprendizaje de la Conv1D",
         ),
-        "learning_curves": plots.save(
-            plots.learning_curves(
-                histories["conv1d"],
-                metrics=["loss", "mae"],
-                title="Curvas de aprendizaje de la Conv1D",
-            ),
-            out_dir / "learning_curves.png",
-        ),
+    }
+    figures = {
+        name: plots.save(figure, out_dir / f"{name}.png")
+        for name, figure in figures.items()
     }
     model_path = out_dir / "model.keras"
     conv.save(model_path)
-    naive_best = min(
-        table.loc[NAIVE_DAY, "test_mape_pct"], table.loc[NAIVE_WEEK, "test_mape_pct"]
+    naive = min(
+        NAIVE_DAY, NAIVE_WEEK, key=lambda name: table.loc[name, "test_mape_pct"]
     )
     numbers = {
         "conv1d_test_mape_pct": float(table.loc["Conv1D", "test_mape_pct"]),
-        "conv1d_test_mse": float(table.loc["Conv1D", "test_mse"]),
-        "best_naive_test_mape_pct": float(naive_best),
-        "test_windows": int(len(info["test"]["target"])),
+        "conv1d_day_ahead_mape_pct": float(table.loc["Conv1D", "day_ahead_mape_pct"]),
+        "best_naive": naive,
+        "best_naive_test_mape_pct": float(table.loc[naive, "test_mape_pct"]),
+        "windows": table.attrs["windows"],
         "table": table.to_dict(orient="index"),
-        "report": {k: v for k, v in info["report"].items() if k != "gaps"},
+        "report": {k: v for k, v in info["report"].items() if k != "long_gaps"},
     }
+    if OPERATOR in table.index:
+        numbers["operator_test_mape_pct"] = float(table.loc[OPERATOR, "test_mape_pct"])
+    lines = [
+        f"Conv1D MAPE {numbers['conv1d_test_mape_pct']:.2f} % every hour, "
+        f"{numbers['conv1d_day_ahead_mape_pct']:.2f} % day-ahead; best naive ({naive}) "
+        f"{numbers['best_naive_test_mape_pct']:.2f} %"
+        + (
+            f"; operator {numbers['operator_test_mape_pct']:.2f} %"
+            if OPERATOR in table.index
+            else ""
+        )
+        + f" ({table.attrs['windows']['every_hour']} every-hour and "
+        f"{table.attrs['windows']['day_ahead']} day-ahead test windows).",
+        "",
+        "| model | " + " | ".join(table.columns) + " |",
+        "|:---|" + "---:|" * len(table.columns),
+    ]
+    lines += [
+        f"| {name} | " + " | ".join(f"{value:.4g}" for value in row) + " |"
+        for name, row in table.iterrows()
+    ]
     result = results.Result(
         name="demand",
         metrics=numbers,
         figures=figures,
         model_path=model_path,
         out_dir=out_dir,
-        data=info["description"],
-        summary=(
-            f"Conv1D test MAPE {numbers['conv1d_test_mape_pct']:.2f} % vs "
-            f"{numbers['best_naive_test_mape_pct']:.2f} % for the best naive baseline "
-            f"on {numbers['test_windows']} test windows (48 h + calendar -> 24 h).\n\n"
-            + _markdown(table)
-        ),
+        data=data,
+        summary="\n".join(lines),
         seconds=time.perf_counter() - start,
     )
     result.write_metrics()
     return result
-
-
-def _markdown(table):
-    columns = list(table.columns)
-    lines = [
-        "| " + " | ".join([table.index.name or ""] + columns) + " |",
-        "|" + "|".join([":---"] + ["---:"] * len(columns)) + "|",
-    ]
-    for name, row in table.iterrows():
-        lines.append(
-            "| " + " | ".join([str(name)] + [f"{row[c]:.4g}" for c in columns]) + " |"
-        )
-    return "\n".join(lines)

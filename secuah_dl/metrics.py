@@ -454,3 +454,46 @@ def generation_metrics(smiles_list, training_smiles):
         "novelty": novelty(smiles_list, training_smiles),
         "internal_diversity": internal_diversity(smiles_list),
     }
+
+
+# --- demand ---
+
+
+def regression_metrics(y_true, y_pred, *, scale=None):
+    """MAE, RMSE and MAPE (%) of a forecast, computed with scikit-learn.
+
+    Args:
+        y_true: array. Actual values (e.g. MW), any shape.
+        y_pred: array. Forecasts, same shape.
+        scale: float or None. With a scale (the scaler's standard
+            deviation), also the mean squared error of the scaled values,
+            the number the slides' tables show. Defaults to `None`.
+
+    Returns:
+        dict with `mae`, `rmse`, `mape_pct` and, with `scale`, `mse_scaled`;
+        NaN for all of them when there is no value.
+
+    Raises:
+        ValueError: if the shapes differ.
+    """
+    y_true = np.asarray(y_true, dtype="float64").ravel()
+    y_pred = np.asarray(y_pred, dtype="float64").ravel()
+    if y_true.shape != y_pred.shape:
+        raise ValueError(
+            "`y_true` and `y_pred` must have the same number of values. "
+            f"Received: {y_true.size} and {y_pred.size}"
+        )
+    if y_true.size == 0:
+        found = {"mae": np.nan, "rmse": np.nan, "mape_pct": np.nan}
+    else:
+        found = {
+            "mae": float(sk_metrics.mean_absolute_error(y_true, y_pred)),
+            "rmse": float(sk_metrics.root_mean_squared_error(y_true, y_pred)),
+            "mape_pct": 100 * float(sk_metrics.mean_absolute_percentage_error(y_true, y_pred)),
+        }
+    if scale is not None:
+        found["mse_scaled"] = found["rmse"] ** 2 / float(scale) ** 2
+    return found
+
+
+__all__ += ["regression_metrics"]

@@ -858,3 +858,214 @@ def gradient_norms(norms, *, title="Desvanecimiento del gradiente"):
     ax.grid(alpha=0.3, which="both")
     ax.legend()
     return figure
+
+
+# --- demand ---
+
+
+def forecast_days(times, actual, forecasts, *, title=None):
+    """Forecasts against the actual demand over consecutive days.
+
+    Args:
+        times: array of datetimes `(n,)`. Local times of the hours shown.
+        actual: array `(n,)`. Actual demand (MW).
+        forecasts: dict of str -> array `(n,)`. Forecasts of the same hours.
+        title: str or None. Figure title.
+
+    Returns:
+        `matplotlib.figure.Figure`.
+    """
+    figure = Figure(figsize=(11, 3.8), layout="constrained")
+    ax = figure.subplots()
+    ax.plot(times, actual, color="black", linewidth=2, label="real")
+    for name, values in forecasts.items():
+        ax.plot(times, values, linewidth=1.2, label=name)
+    for boundary in np.asarray(times)[::24]:
+        ax.axvline(boundary, color="grey", alpha=0.2, linewidth=0.8)
+    ax.set_ylabel("demanda (MW)")
+    ax.set_xlabel("hora local")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small", ncol=4)
+    figure.autofmt_xdate()
+    ax.set_title(
+        title or "Previsión de cada día, emitida a medianoche, frente a la demanda real"
+    )
+    return figure
+
+
+def conv_weights(kernel, *, title=None):
+    """The slides' "which hours matter" figure: Conv1D weights over the lags.
+
+    With a kernel as wide as the window, each filter is one weighting of the
+    past hours: thin lines are the filters, the bars their mean absolute
+    weight per lag (peaks at 1 h and 24 h: the last hour and the same hour
+    yesterday drive the forecast).
+
+    Args:
+        kernel: array `(taps, filters)`. The Conv1D kernel of one input
+            channel (`layer.get_weights()[0][:, 0, :]`); the first tap is the
+            oldest hour.
+        title: str or None. Figure title.
+
+    Returns:
+        `matplotlib.figure.Figure`.
+    """
+    kernel = np.asarray(kernel)
+    lags = np.arange(kernel.shape[0], 0, -1)
+    figure = Figure(figsize=(9, 3.8), layout="constrained")
+    axes = figure.subplots(1, 2, width_ratios=(2, 1.2))
+    axes[0].plot(lags, kernel, color="tab:blue", alpha=0.25, linewidth=0.8)
+    axes[0].axhline(0, color="black", linewidth=0.6)
+    axes[0].set_ylabel("peso")
+    axes[0].set_title("pesos de cada filtro")
+    axes[1].bar(lags, np.abs(kernel).mean(axis=1), color="tab:orange")
+    axes[1].set_ylabel("|peso| medio")
+    axes[1].set_title("¿qué horas importan?")
+    for ax in axes:
+        ax.set_xlabel("horas antes del origen (retardo)")
+        ax.invert_xaxis()
+        ax.grid(alpha=0.3)
+    figure.suptitle(
+        title or f"Pesos aprendidos de la Conv1D sobre las {len(lags)} horas pasadas"
+    )
+    return figure
+
+
+def error_by_hour(hours, actual, forecasts, *, title=None):
+    """Mean absolute percentage error by local hour of the day.
+
+    Args:
+        hours: int array. Local hour (0-23) of each value of `actual`.
+        actual: array, same shape. Actual demand.
+        forecasts: dict of str -> array, same shape. Forecasts.
+        title: str or None. Figure title.
+
+    Returns:
+        `matplotlib.figure.Figure`.
+    """
+    hours = np.asarray(hours).ravel()
+    actual = np.asarray(actual, dtype=float).ravel()
+    figure = Figure(figsize=(8, 3.8), layout="constrained")
+    ax = figure.subplots()
+    for name, values in forecasts.items():
+        error = (
+            np.abs(np.asarray(values, dtype=float).ravel() - actual)
+            / np.abs(actual)
+            * 100
+        )
+        by_hour = [
+            np.nanmean(error[hours == hour]) if (hours == hour).any() else np.nan
+            for hour in range(24)
+        ]
+        ax.plot(range(24), by_hour, marker="o", markersize=3, label=name)
+    ax.set_xticks(range(0, 24, 2))
+    ax.set_xlabel("hora local del día")
+    ax.set_ylabel("MAPE (%)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    ax.set_title(title or "Error según la hora del día (test)")
+    return figure
+
+
+def filter_responses(
+    kernel, *, fs, unit="Hz", spectra=None, normalize=True, worN=512, title=None
+):
+    """Frequency responses of a Conv1D's learned filters (`scipy.signal.freqz`).
+
+    A Conv1D filter of `taps` coefficients is an FIR filter: its magnitude
+    response says which frequencies of the input it lets through (a
+    convolution and a correlation with the same taps have the same
+    magnitude). With `spectra`, a second panel shows the amplitude spectra
+    of the classes on the same frequency axis, to compare bands.
+
+    Args:
+        kernel: array `(taps, filters)` or `(taps, 1, filters)`. The kernel.
+        fs: float. Sampling rate in `unit` (24 for hourly data in cycles per
+            day; 2000 for a signal sampled at 2 kHz).
+        unit: str. Frequency unit of the axis. Defaults to `"Hz"`.
+        spectra: dict of str -> (frequencies, amplitude) or None. Spectra
+            drawn beside the responses. Defaults to `None`.
+        normalize: bool. Draw each response relative to its own maximum
+            (0 dB at the peak), so the bands line up. Defaults to `True`.
+        worN: int. Frequencies evaluated. Defaults to `512`.
+        title: str or None. Figure title.
+
+    Returns:
+        `matplotlib.figure.Figure`.
+
+    Raises:
+        ValueError: if `kernel` is not 2-D (or 3-D with one input channel).
+    """
+    from scipy import signal
+
+    kernel = np.asarray(kernel, dtype=float)
+    if kernel.ndim == 3 and kernel.shape[1] == 1:
+        kernel = kernel[:, 0, :]
+    if kernel.ndim != 2:
+        raise ValueError(
+            "`kernel` must have shape (taps, filters) or (taps, 1, filters). "
+            f"Received: shape {kernel.shape}"
+        )
+    panels = 2 if spectra else 1
+    figure = Figure(figsize=(6 * panels, 3.8), layout="constrained")
+    axes = figure.subplots(1, panels, squeeze=False)[0]
+    for index in range(kernel.shape[1]):
+        frequencies, response = signal.freqz(kernel[:, index], worN=worN, fs=fs)
+        decibels = 20 * np.log10(np.abs(response) + 1e-12)
+        if normalize:
+            decibels = decibels - decibels.max()
+        axes[0].plot(frequencies, decibels, linewidth=1, label=f"filtro {index + 1}")
+    if normalize:
+        axes[0].set_ylim(-40, 3)
+    axes[0].set_ylabel("|H(f)| / máximo (dB)" if normalize else "|H(f)| (dB)")
+    axes[0].set_title(f"{kernel.shape[1]} filtros de {kernel.shape[0]} coeficientes")
+    if kernel.shape[1] <= 10:
+        axes[0].legend(fontsize="x-small", ncol=2)
+    if spectra:
+        for name, (frequencies, amplitude) in spectra.items():
+            axes[1].plot(frequencies, amplitude, linewidth=1, label=name)
+        axes[1].set_yscale("log")
+        axes[1].set_ylabel("amplitud")
+        axes[1].set_title("espectro medio de cada clase")
+        axes[1].legend(fontsize="x-small")
+        axes[1].set_xlim(axes[0].get_xlim())
+    for ax in axes:
+        ax.set_xlabel(f"frecuencia ({unit})")
+        ax.grid(alpha=0.3)
+    figure.suptitle(title or "Respuesta en frecuencia de los filtros aprendidos")
+    return figure
+
+
+# --- dcmotor ---
+
+
+def signal_examples(examples, *, fs, title=None):
+    """One window per class, one panel each, over time.
+
+    Args:
+        examples: dict of str -> 1-D array. A window per class name.
+        fs: float. Sampling rate (Hz).
+        title: str or None. Figure title.
+
+    Returns:
+        `matplotlib.figure.Figure`.
+    """
+    figure = Figure(figsize=(10, 1.7 * len(examples) + 0.5), layout="constrained")
+    axes = figure.subplots(len(examples), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, (name, values) in zip(axes, examples.items()):
+        values = np.asarray(values).ravel()
+        ax.plot(np.arange(len(values)) / fs * 1000, values, linewidth=0.8)
+        ax.set_ylabel(name, fontsize="small")
+        ax.grid(alpha=0.3)
+    axes[-1].set_xlabel("tiempo (ms)")
+    figure.suptitle(title or "Una ventana de cada clase")
+    return figure
+
+
+__all__ += [
+    "forecast_days",
+    "conv_weights",
+    "error_by_hour",
+    "filter_responses",
+    "signal_examples",
+]

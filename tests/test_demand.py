@@ -1,5 +1,6 @@
-"""Electricity demand: loaders, regularisation, windows without leakage, models, run()."""
+"""Electricity demand: loaders and their errors, windows without leakage, models, run()."""
 
+import gzip
 import json
 
 import keras
@@ -7,226 +8,244 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from secuah_dl import datasets, demand
+from secuah_dl import demand, metrics, plots
 
 
-def _write(path, text):
-    path.write_text(text)
+def _csv(path, header, rows, *, compress=False):
+    text = header + "\n" + "\n".join(",".join(map(str, row)) for row in rows) + "\n"
+    if compress:
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        path.write_text(text)
     return path
 
 
-def _ree_text(rows):
-    lines = ["time,generation solar,total load forecast,total load actual,price actual"]
-    lines += [
-        f"{stamp},10,{'' if value is None else value + 5},{'' if value is None else value},50.0"
-        for stamp, value in rows
-    ]
-    return "\n".join(lines) + "\n"
+def _hourly(path, values, *, start="2021-01-04", fmt="%Y-%m-%d %H:%M:%S"):
+    stamps = pd.date_range(start, periods=len(values), freq="h")
+    return _csv(
+        path, "timestamp,load", [(f"{s:{fmt}}", v) for s, v in zip(stamps, values)]
+    )
 
 
 # --------------------------------------------------------------------------
-# Loaders and regularisation
+# Loaders
 # --------------------------------------------------------------------------
 
 
-def test_ree_layout_with_offsets_nan_and_short_gap(tmp_path):
-    # 2015-03-29: Spain jumps from +01:00 to +02:00; the UTC hours stay regular.
+def test_ree_layout_offsets_nan_short_gap_and_operator_forecast(tmp_path):
+    # 2015-03-29: Spain goes from +01:00 to +02:00; the UTC hours stay regular.
     stamps = pd.date_range("2015-03-28 20:00", periods=12, freq="h", tz="UTC")
     rows = [
-        (s.tz_convert("Europe/Madrid").isoformat(sep=" "), 100 + i)
+        (s.tz_convert("Europe/Madrid").isoformat(sep=" "), 10, 105 + i, 100 + i)
         for i, s in enumerate(stamps)
     ]
-    rows[3] = (rows[3][0], None)  # a NaN value
+    rows[3] = (rows[3][0], 10, "", "")  # a missing value
     del rows[7]  # an absent hour
-    path = _write(tmp_path / "energy_dataset.csv", _ree_text(rows))
-    series = demand.read_ree(path)
+    path = _csv(
+        tmp_path / "energy_dataset.csv.gz",
+        "time,generation solar,total load forecast,total load actual",
+        rows,
+        compress=True,
+    )
+    series = demand.load_series(path)
     report = series.attrs["report"]
-    assert str(series.index.tz) == "UTC" and len(series) == 12
-    assert (series.index == stamps).all()
+    assert (series.index == stamps).all() and series.attrs[
+        "timezone"
+    ] == "Europe/Madrid"
     assert report["nan_values"] == 1 and report["filled_hours"] == 2
-    np.testing.assert_allclose(
-        series.to_numpy(), 100 + np.arange(12)
-    )  # linear fill of a ramp
-    assert series.attrs["timezone"] == "Europe/Madrid"
-    forecast = demand.read_ree(path, column="total load forecast")
-    np.testing.assert_allclose(forecast.to_numpy()[:3], [105, 106, 107])
+    np.testing.assert_allclose(series["load_mw"], 100 + np.arange(12))
+    np.testing.assert_allclose(series["operator_mw"][:3], [105, 106, 107])
+    assert "operator" in series.attrs["description"]
 
 
-def test_pjm_layout_unsorted_with_dst_duplicate(tmp_path):
-    # New York, 2017-11-05: the local hour 01:00 happens twice.
-    local = [
-        "2017-11-05 03:00:00",
-        "2017-11-04 23:00:00",
-        "2017-11-05 01:00:00",
-        "2017-11-05 00:00:00",
-        "2017-11-05 01:00:00",
-        "2017-11-05 02:00:00",
+def test_pjm_layout_unsorted_with_the_dst_hour_twice(tmp_path):
+    # New York, 2017-11-05: the local hour 01:00 happens twice (EDT, then EST).
+    rows = [
+        ("2017-11-05 03:00:00", 40),
+        ("2017-11-04 23:00:00", 10),
+        ("2017-11-05 01:00:00", 20),
+        ("2017-11-05 00:00:00", 15),
+        ("2017-11-05 01:00:00", 22),
+        ("2017-11-05 02:00:00", 30),
     ]
-    values = [40, 10, 20, 15, 22, 30]
-    text = (
-        "Datetime,PJME_MW\n"
-        + "\n".join(f"{s},{v}" for s, v in zip(local, values))
-        + "\n"
-    )
-    series = demand.read_pjm(_write(tmp_path / "PJME_hourly.csv", text))
-    report = series.attrs["report"]
-    assert report["duplicates"] == 1 and series.index.is_monotonic_increasing
-    assert str(series.index[0]) == "2017-11-05 03:00:00+00:00"  # 23:00 EDT
-    assert len(series) == 6  # 03..08 UTC: the second 01:00 is a filled hour
-    assert series.iloc[2] == pytest.approx(21.0)  # 01:00 EDT: mean of the duplicate
-    assert report["filled_hours"] == 1
-    assert (
-        demand.load_series(tmp_path / "PJME_hourly.csv").attrs["timezone"]
-        == "America/New_York"
-    )
-
-
-def test_long_gap_is_listed(tmp_path):
-    stamps = pd.date_range("2020-01-01", periods=60, freq="h", tz="UTC")
-    keep = [s for i, s in enumerate(stamps) if not 20 <= i < 40]
-    text = (
-        "timestamp,load\n"
-        + "\n".join(f"{s.isoformat()},{i}" for i, s in enumerate(keep))
-        + "\n"
-    )
-    path = _write(tmp_path / "series.csv", text)
-    with pytest.raises(
-        ValueError,
-        match=r"2020-01-01 20:00:00\+00:00 -> 2020-01-02 15:00:00\+00:00 \(20 h\).*max_gap_hours=12",
-    ):
-        demand.read_csv(path)
-    assert len(demand.read_csv(path, max_gap_hours=24)) == 60
-
-
-def test_generic_and_opsd_layouts(tmp_path):
-    stamps = pd.date_range("2019-06-01", periods=5, freq="h", tz="UTC")
-    text = (
-        "ds,y\n"
-        + "\n".join(f"{s:%Y-%m-%d %H:%M:%S},{i}" for i, s in enumerate(stamps))
-        + "\n"
-    )
     series = demand.load_series(
-        _write(tmp_path / "pjme_renamed.csv", text), timezone="Europe/Madrid"
+        _csv(tmp_path / "PJME_hourly.csv", "Datetime,PJME_MW", rows)
     )
-    assert str(series.index[0]) == "2019-05-31 22:00:00+00:00"  # read as CEST
-    opsd = "utc_timestamp,cet_cest_timestamp,DE_load_actual_entsoe_transparency,ES_load_actual_entsoe_transparency\n"
-    opsd += (
-        "\n".join(f"{s.isoformat()},x,,{100 + i}" for i, s in enumerate(stamps)) + "\n"
+    assert str(series.index[0]) == "2017-11-05 03:00:00+00:00"  # 23:00 EDT
+    # Both readings of 01:00 are kept as two UTC hours: nothing averaged, no hole.
+    np.testing.assert_array_equal(series["load_mw"], [10, 15, 20, 22, 30, 40])
+    assert series.attrs["report"]["duplicates"] == 0
+    assert series.attrs["report"]["missing_hours"] == 0
+
+
+def test_opsd_layout_reads_a_country_and_its_operator_forecast(tmp_path):
+    stamps = pd.date_range("2019-06-01", periods=5, freq="h", tz="UTC")
+    header = (
+        "utc_timestamp,DE_load_actual_entsoe_transparency,"
+        "ES_load_actual_entsoe_transparency,ES_load_forecast_entsoe_transparency"
     )
-    path = _write(tmp_path / "opsd.csv", opsd)
+    rows = [(s.isoformat(), "", 100 + i, 101 + i) for i, s in enumerate(stamps)]
+    path = _csv(tmp_path / "opsd.csv", header, rows)
     spain = demand.load_series(path)
     assert len(spain) == 5 and spain.attrs["timezone"] == "Europe/Madrid"
+    np.testing.assert_allclose(spain["operator_mw"], 101 + np.arange(5))
+    with pytest.raises(ValueError, match="no valid"):
+        demand.load_series(path, column="DE_load_actual_entsoe_transparency")
+
+
+def test_empty_and_header_only_files_name_the_file(tmp_path):
+    empty = tmp_path / "vacio.csv"
+    empty.write_text("")
+    with pytest.raises(ValueError, match=r"vacio\.csv is empty"):
+        demand.load_series(empty)
+    header = _csv(tmp_path / "cabecera.csv", "timestamp,load", [])
+    with pytest.raises(ValueError, match=r"cabecera\.csv has a header but no rows"):
+        demand.load_series(header)
+    with pytest.raises(ValueError, match=r"existing CSV file.*no_existe\.csv"):
+        demand.load_series(tmp_path / "no_existe.csv")
+
+
+def test_day_first_dates_say_so_and_load_with_dayfirst(tmp_path):
+    path = _hourly(
+        tmp_path / "diario.csv",
+        np.arange(24 * 20.0),
+        start="2021-01-01",
+        fmt="%d/%m/%Y %H:%M",
+    )
     with pytest.raises(
-        ValueError, match=r"Countries present: \['DE', 'ES'\].*country='FR'"
+        ValueError, match=r"could not be parsed.*dayfirst=True.*'13/01/2021"
     ):
-        demand.read_opsd(path, country="FR")
-    with pytest.raises(ValueError, match="No valid"):
-        demand.read_opsd(path, country="DE")
+        demand.load_series(path)
+    series = demand.load_series(path, dayfirst=True)
+    assert len(series) == 24 * 20 and series.attrs["report"]["missing_hours"] == 0
+    assert str(series.index[24 * 12]) == "2021-01-13 00:00:00+00:00"
+
+
+def test_conflicting_duplicates_raise_and_agreeing_ones_are_averaged(tmp_path):
+    values = 25_000 + 100 * np.arange(30.0)
+    stamps = pd.date_range("2021-03-01", periods=30, freq="h")
+    rows = [(f"{s:%Y-%m-%d %H:%M}", v) for s, v in zip(stamps, values)]
+    conflict = _csv(
+        tmp_path / "choque.csv", "timestamp,load", rows + [(rows[5][0], 99_999)]
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"choque\.csv: 1 hour\(s\) appear more than once.*2021-03-01 05:00.*99999.*"
+        r"duplicate_tolerance=0\.05",
+    ):
+        demand.load_series(conflict)
+    close = _csv(
+        tmp_path / "casi.csv", "timestamp,load", rows + [(rows[5][0], values[5] + 10)]
+    )
+    series = demand.load_series(close)
+    assert series.attrs["report"]["duplicates"] == 1
+    assert series["load_mw"].iloc[5] == pytest.approx(values[5] + 5)
+    assert len(demand.load_series(conflict, duplicate_tolerance=5)) == 30
+
+
+def test_long_gaps_stay_missing_and_their_windows_are_skipped(tmp_path):
+    values = 1000 + 100 * np.sin(np.arange(24 * 40) * 2 * np.pi / 24)
+    values[500:520] = np.nan  # 20 h: longer than max_gap_hours
+    values[700:703] = np.nan  # 3 h: interpolated
+    series = demand.load_series(_hourly(tmp_path / "hueco.csv", values))
+    report = series.attrs["report"]
+    assert report["filled_hours"] == 3 and report["long_gaps"] == [
+        "2021-01-24 20:00:00+00:00 (20 h)"
+    ]
+    assert series["load_mw"].isna().sum() == 20
+    _, _, _, info = demand.load_data(tmp_path / "hueco.csv", batch_size=64)
+    origins = info["train"]["origin"]
+    assert not ((origins > 500 - 24) & (origins < 520 + 48)).any()
+    assert info["report"]["skipped_windows"] == 20 + 72 - 1
 
 
 @pytest.mark.parametrize(
-    "header, reader, match",
+    "header, rows, match",
     [
-        (
-            "time,total load forecast",
-            demand.read_ree,
-            r"\['total load actual'\] are missing",
-        ),
+        ("timestamp,load", [("2020-01-01 00:00", 1)], r"columns \['MW'\] are missing"),
         (
             "Datetime,AEP_MW,DOM_MW",
-            demand.read_pjm,
-            r"choose one zone.*\['AEP_MW', 'DOM_MW'\]",
+            [("2020-01-01 00:00", 1, 2)],
+            r"several PJM zones.*'DOM_MW'",
         ),
-        ("a,b,c", demand.load_series, "Cannot tell the layout"),
+        ("a,b,c", [(1, 2, 3)], "Cannot tell the layout"),
     ],
 )
-def test_bad_columns_fail_clearly(tmp_path, header, reader, match):
-    path = _write(
-        tmp_path / "bad.csv",
-        header + "\n" + ",".join(["1"] * len(header.split(","))) + "\n",
-    )
+def test_bad_columns_fail_clearly(tmp_path, header, rows, match):
+    path = tmp_path / "malo.csv"
     with pytest.raises(ValueError, match=match):
-        reader(path)
+        demand.load_series(
+            _csv(path, header, rows), column="MW" if "load" in header else None
+        )
 
 
-def test_opsd_catalog_entry_is_registered():
-    entry = datasets.get_entry("opsd_time_series_60min")
-    assert entry is demand.OPSD_ENTRY and entry.unverified
-    assert "time_series_60min_singleindex.csv" in entry.urls[0]
-
-
-def test_synthetic_series_is_labelled_and_seasonal():
-    series = demand.make_synthetic(28, seed=1)
+def test_embedded_spain_is_repaired_and_pjm_loads():
+    spain = demand.load_series()
+    report = spain.attrs["report"]
     assert (
-        series.attrs["description"].startswith("synthetic") and len(series) == 28 * 24
+        report["day_month_swaps_undone"] == 6072
+        and "operator" in spain.attrs["description"]
     )
-    values = series.to_numpy().reshape(28, 24)
-    assert values[:, 3].mean() < values[:, 20].mean()  # night below evening peak
-    weekday = series.index.day_of_week.to_numpy().reshape(28, 24)[:, 0]
-    assert values[weekday == 6].mean() < 0.9 * values[weekday == 2].mean()
+    daily = spain["load_mw"].tz_convert("Europe/Madrid").resample("D").mean()
+    weekday = daily.groupby(daily.index.day_of_week).mean()
+    assert (
+        weekday[6] < weekday[5] < 0.95 * weekday[:5].min()
+    )  # Sunday < Saturday < weekdays
+    operator_error = (spain["operator_mw"] - spain["load_mw"]).abs() / spain["load_mw"]
+    assert (
+        operator_error.mean() < 0.015
+    )  # the operator forecasts the same (repaired) hours
+    pjm = demand.load_series("pjm")
+    assert pjm.attrs["timezone"] == "America/New_York" and len(pjm) > 140_000
+    assert "operator_mw" not in pjm
 
 
 # --------------------------------------------------------------------------
-# Windows: exact indices, calendar, no leakage
+# Windows
 # --------------------------------------------------------------------------
 
 
 def test_windows_on_a_ramp_have_exact_indices():
-    ramp = np.arange(200.0)
-    past, target = demand.make_windows(ramp, [48, 100, 176])
+    past, target = demand.make_windows(np.arange(200.0), [48, 100, 176])
     np.testing.assert_array_equal(past[1], np.arange(52, 100))
-    np.testing.assert_array_equal(target[1], np.arange(100, 124))
     np.testing.assert_array_equal(target[2], np.arange(176, 200))
     with pytest.raises(ValueError, match=r"\[48, 176\].*47"):
-        demand.make_windows(ramp, [47])
+        demand.make_windows(np.arange(200.0), [47])
 
 
 def test_calendar_encoding():
-    stamps = pd.DatetimeIndex(
-        ["2024-01-01 06:00", "2024-01-07 18:00"], tz="UTC"
-    )  # Mon / Sun
+    stamps = pd.DatetimeIndex(["2024-01-01 06:00", "2024-01-07 18:00"], tz="UTC")
     features = demand.calendar_features(stamps)
     np.testing.assert_allclose(
         features[0], [0, 1, 0, 1, 1, 0], atol=1e-6
-    )  # week 1, Monday, 06:00
-    np.testing.assert_allclose(
-        features[1, 2:4],
-        [np.sin(2 * np.pi * 6 / 7), np.cos(2 * np.pi * 6 / 7)],
-        atol=1e-6,
-    )
-    np.testing.assert_allclose(features[1, 4:], [-1, 0], atol=1e-6)
+    )  # week 1, Mon, 6 h
+    np.testing.assert_allclose(features[1, 4:], [-1, 0], atol=1e-6)  # 18 h
     local = demand.calendar_features(
         stamps[:1], timezone="Europe/Madrid"
     )  # 07:00 local
     np.testing.assert_allclose(local[0, 4], np.sin(2 * np.pi * 7 / 24), atol=1e-6)
 
 
-def test_load_data_ramp_split_scaler_and_no_leakage():
-    index = pd.date_range("2021-01-01", periods=1000, freq="h", tz="UTC")
-    ramp = pd.Series(np.arange(1000.0), index=index)
-    train_ds, val_ds, test_ds, info = demand.load_data(ramp, batch_size=32)
+def test_load_data_ramp_split_scaler_and_no_leakage(tmp_path):
+    path = _hourly(tmp_path / "rampa.csv", np.arange(1000.0))
+    train_ds, _, test_ds, info = demand.load_data(path, batch_size=32)
     assert info["blocks"] == {"train": (0, 700), "val": (700, 850), "test": (850, 1000)}
-    # Scaler from the training block only.
-    assert info["scaler"]["mean"] == pytest.approx(349.5)
-    assert info["scaler"]["std"] == pytest.approx(np.arange(700.0).std())
-    to_mw = lambda a: a * info["scaler"]["std"] + info["scaler"]["mean"]  # noqa: E731
+    assert info["scaler"]["mean"] == pytest.approx(349.5)  # training block only
+    mw = lambda a: a * info["scaler"]["std"] + info["scaler"]["mean"]  # noqa: E731
     test = info["test"]
     assert test["origin"][0] == 898 and test["origin"][-1] == 976
-    np.testing.assert_allclose(to_mw(test["past"][0]), np.arange(850, 898), atol=1e-3)
-    np.testing.assert_allclose(
-        to_mw(test["target"][-1]), np.arange(976, 1000), atol=1e-3
-    )
-    # No train or validation input or target touches a test hour.
+    np.testing.assert_allclose(mw(test["past"][0]), np.arange(850, 898), atol=1e-3)
     for name, limit in (("train", 700), ("val", 850)):
-        part = info[name]
-        assert (
-            to_mw(part["target"]).max() < limit - 0.5
-            and to_mw(part["past"]).max() < limit - 0.5
-        )
-    assert to_mw(info["test"]["past"]).min() > 849.5
-    inputs, target = next(iter(test_ds))
-    assert inputs["past"].shape == (32, 48) and inputs["context"].shape == (32, 6)
-    assert target.shape == (32, 24)
+        assert mw(info[name]["target"]).max() < limit - 0.5
+    assert mw(test["past"]).min() > 849.5
+    assert (
+        test["day_ahead"].sum() == 3
+        and (test["origin"][test["day_ahead"]] % 24 == 0).all()
+    )
+    (past, context), target = next(iter(test_ds))
+    assert (
+        past.shape == (32, 48) and context.shape == (32, 6) and target.shape == (32, 24)
+    )
     assert sum(int(t.shape[0]) for _, t in train_ds) == 700 - 72 + 1
 
 
@@ -243,6 +262,29 @@ def test_naive_baselines_and_bad_arguments():
         demand.naive_forecast(values, [200], lag=12)
     with pytest.raises(ValueError, match=r"split=\(0.5, 0.5, 0.5\)"):
         demand.load_data(split=(0.5, 0.5, 0.5))
+    with pytest.raises(ValueError, match="duplicate_tolerance=0"):
+        demand.load_series(duplicate_tolerance=0)
+
+
+def test_regression_metrics_and_figures_take_arrays():
+    found = metrics.regression_metrics([100.0, 200.0], [110.0, 180.0], scale=10.0)
+    assert found["mae"] == 15 and found["mape_pct"] == pytest.approx(10)
+    assert found["rmse"] == pytest.approx(250**0.5) and found[
+        "mse_scaled"
+    ] == pytest.approx(2.5)
+    with pytest.raises(ValueError, match="same number of values"):
+        metrics.regression_metrics([1.0, 2.0], [1.0])
+    average = np.ones((4, 1)) / 4  # a 4-hour moving average: a zero at 6 cycles/day
+    figure = plots.filter_responses(average, fs=24, unit="ciclos/día")
+    line = figure.axes[0].lines[0]
+    frequencies, decibels = line.get_xdata(), line.get_ydata()
+    assert decibels[0] == pytest.approx(0, abs=1e-9)
+    assert decibels[np.argmin(np.abs(frequencies - 6))] < -60
+    with pytest.raises(ValueError, match=r"Received: shape \(4,\)"):
+        plots.filter_responses(np.ones(4), fs=24)
+    hours = np.tile(np.arange(24), 2)
+    figure = plots.error_by_hour(hours, np.full(48, 100.0), {"x": np.full(48, 110.0)})
+    np.testing.assert_allclose(figure.axes[0].lines[0].get_ydata(), 10)
 
 
 # --------------------------------------------------------------------------
@@ -251,34 +293,19 @@ def test_naive_baselines_and_bad_arguments():
 
 
 @pytest.mark.parametrize("kind", demand.MODEL_KINDS)
-def test_models_build_train_and_reload(kind, tmp_path):
+def test_models_map_history_and_calendar_to_24_hours(kind):
     model = demand.build_model(kind, filters=4, hidden_units=8, lstm_units=4)
     rng = np.random.default_rng(0)
-    inputs = {
-        "past": rng.normal(size=(8, 48)).astype("float32"),
-        "context": rng.uniform(-1, 1, size=(8, 6)).astype("float32"),
-    }
-    targets = rng.normal(size=(8, 24)).astype("float32")
-    # `run_model_test`'s checks, for a model with two named inputs.
-    batch = {name: values[:2] for name, values in inputs.items()}
+    batch = [rng.normal(size=(2, 48)), rng.uniform(-1, 1, size=(2, 6))]
     assert model(batch, training=False).shape == (2, 24)
-    before = [w.copy() for w in model.get_weights()]
-    model.fit(inputs, targets, epochs=1, batch_size=8, verbose=0)
-    assert any(not np.array_equal(b, a) for b, a in zip(before, model.get_weights()))
-    model.save(tmp_path / f"{kind}.keras")
-    reloaded = keras.saving.load_model(tmp_path / f"{kind}.keras", safe_mode=True)
-    np.testing.assert_allclose(
-        np.asarray(reloaded(batch, training=False)),
-        np.asarray(model(batch, training=False)),
-        atol=1e-5,
-    )
+    assert model.get_layer("forecast").activation.__name__ == "linear"
 
 
 def test_conv1d_is_the_slides_network():
-    model = demand.build_model("conv1d")
+    model = demand.build_model()
     conv = model.get_layer("conv")
     assert conv.kernel_size == (48,) and conv.filters == 32
-    assert model.get_layer("join_context").input[1].shape == (None, 6)
+    assert [tuple(t.shape) for t in model.inputs] == [(None, 48), (None, 6)]
     assert model.count_params() == (48 * 32 + 32) + (38 * 64 + 64) + (64 * 24 + 24)
 
 
@@ -296,48 +323,76 @@ def test_build_model_rejects_bad_arguments(kwargs, match):
         demand.build_model(**kwargs)
 
 
-# --------------------------------------------------------------------------
-# End to end (quick mode)
-# --------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    return demand.run(
-        quick=True, out_dir=tmp_path_factory.mktemp("demand"), kinds=("conv1d",)
+@pytest.mark.both_backends
+def test_conv1d_learns_a_daily_and_weekly_profile(tmp_path):
+    hours = np.arange(24 * 7 * 30)
+    rng = np.random.default_rng(0)
+    values = (
+        1000
+        + 200 * np.sin(2 * np.pi * hours / 24)
+        - 150 * (((hours // 24) % 7) >= 5)
+        + rng.normal(0, 10, hours.size)
     )
+    train_ds, val_ds, test_ds, info = demand.load_data(
+        _hourly(tmp_path / "perfil.csv", values), batch_size=64
+    )
+    keras.utils.set_random_seed(0)
+    model = demand.build_model(filters=8, hidden_units=32, learning_rate=1e-2)
+    before = model.evaluate(val_ds, verbose=0)[0]
+    demand.train(
+        model, train_ds, val_ds, epochs=3, early_stopping_patience=None, verbose=0
+    )
+    assert model.evaluate(val_ds, verbose=0)[0] < 0.1 * before
+    scores = demand.evaluate(model, test_ds, info=info)
+    table = demand.comparison_table({"Conv1D": model}, info)
+    assert scores["mape_pct"] < 0.5 * table.loc[demand.NAIVE_DAY, "test_mape_pct"]
+    assert scores["windows"] == len(info["test"]["origin"])
+    # `run_model_test`'s save/reload check, for a model with two inputs.
+    model.save(tmp_path / "conv1d.keras")
+    reloaded = keras.saving.load_model(tmp_path / "conv1d.keras", safe_mode=True)
+    batch = [info["test"]["past"][:2], info["test"]["context"][:2]]
+    np.testing.assert_allclose(reloaded(batch), model(batch), atol=1e-5)
 
 
-def test_conv1d_beats_naive_baselines_on_synthetic(quick_run):
-    table = quick_run.metrics["table"]
-    conv = table["Conv1D"]["test_mape_pct"]
-    assert conv < 0.85 * table[demand.NAIVE_WEEK]["test_mape_pct"]
-    assert conv < 0.5 * table[demand.NAIVE_DAY]["test_mape_pct"]
-    assert set(table) >= {
+# --------------------------------------------------------------------------
+# End to end (quick mode, real embedded data)
+# --------------------------------------------------------------------------
+
+
+def test_run_quick_on_spain_beats_the_naive_baselines(tmp_path):
+    result = demand.run(
+        quick=True,
+        out_dir=tmp_path,
+        kinds=("conv1d",),
+        sklearn_kinds=("ridge",),
+        epochs=4,
+    )
+    print(result.summary)
+    table = result.metrics["table"]
+    conv = table["Conv1D"]
+    assert conv["test_mape_pct"] < 0.8 * table[demand.NAIVE_WEEK]["test_mape_pct"]
+    assert (
+        conv["day_ahead_mape_pct"]
+        < 0.8 * table[demand.NAIVE_WEEK]["day_ahead_mape_pct"]
+    )
+    assert table[demand.OPERATOR]["test_mape_pct"] < 1.5  # the operator's own forecast
+    assert set(table) == {
         "Conv1D",
         "Ridge",
-        "SVR (rbf)",
         demand.NAIVE_DAY,
         demand.NAIVE_WEEK,
+        demand.OPERATOR,
     }
-    assert set(table["Ridge"]) == {
-        "train_mse",
-        "test_mse",
-        "test_mae_mw",
-        "test_rmse_mw",
-        "test_mape_pct",
-    }
-
-
-def test_run_writes_metrics_figures_and_model(quick_run):
-    payload = json.loads((quick_run.out_dir / "metrics.json").read_text())
-    assert payload["practical"] == "demand" and payload["data"].startswith("synthetic")
-    for name in ("forecast_week", "conv_weights", "error_by_hour", "learning_curves"):
-        path = quick_run.figures[name]
-        assert (
-            path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-            and path.stat().st_size > 10_000
-        )
-    reloaded = keras.saving.load_model(quick_run.model_path, safe_mode=True)
+    payload = json.loads((tmp_path / "metrics.json").read_text())
+    assert payload["data"].startswith("real: Spain")
+    for name in (
+        "forecast_week",
+        "conv_weights",
+        "conv_responses",
+        "error_by_hour",
+        "learning_curves",
+    ):
+        assert result.figures[name].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    reloaded = keras.saving.load_model(result.model_path, safe_mode=True)
     assert reloaded.get_layer("conv").kernel.shape == (48, 1, 32)
-    assert (quick_run.out_dir / "comparison.csv").exists()
+    assert (tmp_path / "comparison.csv").exists()

@@ -15,6 +15,7 @@ MODULES = (
     "demanda",
     "generador_smiles",
     "autoencoders",
+    "motor_cc",
 )
 
 _CACHE = {}

@@ -19,6 +19,7 @@ MODULES = (
     "demanda",
     "generador_smiles",
     "autoencoders",
+    "motor_cc",
 )
 
 REFERENCE, ALTERNATIVES, WRONG = {}, {}, {}
