@@ -1943,6 +1943,10 @@ EMBEDDED = {
         "analgesics.csv",
         "8b3e72b8bfb3f9dfd7659cd3476d2f1b59f6eb72abacd89d3319f4b347b235d3",
     ),
+    "smiles_lstm_chembl": (
+        "smiles_lstm_chembl.npz",
+        "ec232d63c923c50aad415bdc9ee9f3000d41fd6daa61d052a5a0977544fb5e54",
+    ),
 }
 """name -> (file in `secuah_dl/_data/`, sha256). See `_data/ATTRIBUTION.md`."""
 
