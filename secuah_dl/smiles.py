@@ -1051,7 +1051,7 @@ def run(
         ),
         "descriptors": plots.descriptor_histograms(
             {
-                "ChEMBL (2000 al azar)": chembl_subset,
+                "ChEMBL (al azar)": chembl_subset,
                 "conjunto enfocado": focused,
                 "generadas (preentrenado)": samples["pretrained"],
                 "generadas (ajuste fino)": samples["finetuned"],
