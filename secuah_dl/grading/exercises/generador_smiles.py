@@ -582,10 +582,10 @@ EXERCISES = [
         "muestreo. `paso(tokens, estados)` recibe el último token de cada molécula (un array "
         "de forma (num_moleculas,)) y los estados de las LSTM (None en la primera llamada) y "
         "devuelve `(logits, estados)`, con logits de forma (num_moleculas, num_tokens). Todas "
-        "las moléculas empiezan con <start> (id 1); en cada paso saca el siguiente token de "
-        "softmax(logits / temperatura); una molécula termina al sacar <end> (id 2) o al "
+        "las moléculas empiezan con `<start>` (id 1); en cada paso saca el siguiente token de "
+        "softmax(logits / temperatura); una molécula termina al sacar `<end>` (id 2) o al "
         "llegar a longitud_maxima tokens. Devuelve una lista con, por molécula, la lista de "
-        "ids generados, sin <start> ni <end>.",
+        "ids generados, sin `<start>` ni `<end>`.",
         3,
         "muestrear",
         _probe_sampling,
