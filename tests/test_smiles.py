@@ -284,7 +284,7 @@ def test_sampling_is_seeded_and_the_temperature_matters(tiny_model, tokenizer):
 
 @pytest.mark.both_backends
 def test_run_quick_fine_tunes_the_shipped_generator(tmp_path):
-    result = smiles.run(quick=True, out_dir=tmp_path, epochs=2, num_samples=48)
+    result = smiles.run(quick=True, out_dir=tmp_path, epochs=2, num_samples=32)
     numbers = result.metrics
     assert numbers["pretrained"]["validity"] >= 0.6 > numbers["untrained"]["validity"]
     assert numbers["finetuned"]["validity"] >= 0.5
