@@ -325,7 +325,7 @@ def internal_diversity(
     Returns:
         float in [0, 1]; `0.0` with fewer than two valid molecules.
     """
-    from rdkit import Chem, DataStructs
+    from rdkit import Chem, DataStructs, rdBase
     from rdkit.Chem import rdFingerprintGenerator
 
     valid = [c for c in canonical_smiles(smiles_list) if c is not None]
@@ -336,7 +336,8 @@ def internal_diversity(
             np.random.default_rng(seed).choice(valid, max_molecules, replace=False)
         )
     generator = rdFingerprintGenerator.GetMorganGenerator(radius=radius, fpSize=n_bits)
-    fingerprints = [generator.GetFingerprint(Chem.MolFromSmiles(s)) for s in valid]
+    with rdBase.BlockLogs():
+        fingerprints = [generator.GetFingerprint(Chem.MolFromSmiles(s)) for s in valid]
     total = sum(
         sum(DataStructs.BulkTanimotoSimilarity(fingerprints[i], fingerprints[:i]))
         for i in range(1, len(fingerprints))
@@ -355,7 +356,7 @@ def descriptor_table(smiles_list):
         molecule): `MolWt`, `LogP` (Crippen), `TPSA`, `HBD`, `HBA`,
         `RotatableBonds`, `Rings`, `QED`.
     """
-    from rdkit import Chem
+    from rdkit import Chem, rdBase
     from rdkit.Chem import QED, Crippen, Descriptors, rdMolDescriptors
 
     functions = (
@@ -368,9 +369,8 @@ def descriptor_table(smiles_list):
         rdMolDescriptors.CalcNumRings,
         QED.qed,
     )
-    mols = [
-        Chem.MolFromSmiles(c) for c in canonical_smiles(smiles_list) if c is not None
-    ]
+    with rdBase.BlockLogs():
+        mols = [Chem.MolFromSmiles(c) for c in canonical_smiles(smiles_list) if c]
     return {
         name: np.asarray([float(function(mol)) for mol in mols], dtype="float64")
         for name, function in zip(DESCRIPTORS, functions)

@@ -327,7 +327,7 @@ def molecule_grid(
         ax.axis("off")
         ax.text(0.5, 0.5, "ninguna molécula válida", ha="center", va="center")
         return figure
-    from rdkit import Chem
+    from rdkit import Chem, rdBase
     from rdkit.Chem.Draw import rdMolDraw2D
 
     # The Cairo drawer gives PNG bytes (`Draw.MolsToGridImage` returns an
@@ -336,10 +336,9 @@ def molecule_grid(
     columns = min(mols_per_row, len(chosen))
     rows = -(-len(chosen) // mols_per_row)
     drawer = rdMolDraw2D.MolDraw2DCairo(columns * width, rows * height, width, height)
-    drawer.DrawMolecules(
-        [Chem.MolFromSmiles(s) for s, _ in chosen],
-        legends=[legend for _, legend in chosen],
-    )
+    with rdBase.BlockLogs():
+        mols = [Chem.MolFromSmiles(s) for s, _ in chosen]
+    drawer.DrawMolecules(mols, legends=[legend for _, legend in chosen])
     drawer.FinishDrawing()
     pixels = np.asarray(Image.open(io.BytesIO(drawer.GetDrawingText())).convert("RGB"))
     figure = Figure(
