@@ -1945,7 +1945,7 @@ EMBEDDED = {
     ),
     "smiles_lstm_chembl": (
         "smiles_lstm_chembl.npz",
-        "ec232d63c923c50aad415bdc9ee9f3000d41fd6daa61d052a5a0977544fb5e54",
+        "d925f8b0c8b496fafe13b684a4c57dc963f7e6af7dddaefa4fd06a4dbbdd96ca",
     ),
 }
 """name -> (file in `secuah_dl/_data/`, sha256). See `_data/ATTRIBUTION.md`."""
