@@ -773,6 +773,10 @@ EMBEDDED = {
         "analgesics.csv",
         "8b3e72b8bfb3f9dfd7659cd3476d2f1b59f6eb72abacd89d3319f4b347b235d3",
     ),
+    "smiles_lstm_chembl": (
+        "smiles_lstm_chembl.npz",
+        "d925f8b0c8b496fafe13b684a4c57dc963f7e6af7dddaefa4fd06a4dbbdd96ca",
+    ),
 }
 """name -> (file in `secuah_dl/_data/`, sha256). See `_data/ATTRIBUTION.md`."""
 

@@ -16,12 +16,12 @@ __all__ = [
     "classification_metrics",
     "sensitivity_specificity",
     "DESCRIPTORS",
+    "canonical_smiles",
     "validity",
     "uniqueness",
     "novelty",
     "internal_diversity",
     "descriptor_table",
-    "ks_statistic",
     "compare_descriptors",
     "generation_metrics",
 ]
@@ -159,23 +159,6 @@ def classification_metrics(y_true, y_prob, *, class_names=None):
     }
 
 
-# --------------------------------------------------------------------------
-# Molecules (RDKit): validity, uniqueness, novelty, descriptor distributions.
-# --------------------------------------------------------------------------
-
-DESCRIPTORS = (
-    "MolWt",
-    "LogP",
-    "TPSA",
-    "HBD",
-    "HBA",
-    "RotatableBonds",
-    "Rings",
-    "QED",
-)
-"""Physico-chemical descriptors compared between generated and training sets."""
-
-
 def roc_points(y_true, scores, *, positive=1):
     """ROC curve of one class against the rest.
 
@@ -240,16 +223,27 @@ def operating_point(y_true, scores, *, threshold=None, sensitivity=None, positiv
     }
 
 
-def _chem():
+# --- smiles: molecules (RDKit) ------------------------------------------------
+
+DESCRIPTORS = ("MolWt", "LogP", "TPSA", "HBD", "HBA", "RotatableBonds", "Rings", "QED")
+"""Physico-chemical descriptors compared between generated and training sets."""
+
+
+def canonical_smiles(smiles_list):
+    """RDKit's canonical SMILES of each string, `None` where it is not a molecule.
+
+    An empty string, or one RDKit cannot parse and sanitise (valences,
+    aromaticity, unclosed rings), gives `None`.
+
+    Args:
+        smiles_list: iterable of str.
+
+    Returns:
+        list of str or None, one per input.
+    """
     require("rdkit")
     from rdkit import Chem, rdBase
 
-    return Chem, rdBase
-
-
-def _canonical(smiles_list):
-    """Canonical SMILES of each string, `None` where RDKit cannot parse it."""
-    Chem, rdBase = _chem()
     out = []
     with rdBase.BlockLogs():
         for smiles in smiles_list:
@@ -273,14 +267,12 @@ def validity(smiles_list):
     Returns:
         float in [0, 1] (`0.0` for an empty list).
     """
-    smiles_list = list(smiles_list)
-    if not smiles_list:
-        return 0.0
-    return sum(c is not None for c in _canonical(smiles_list)) / len(smiles_list)
+    canonical = canonical_smiles(smiles_list)
+    return sum(c is not None for c in canonical) / len(canonical) if canonical else 0.0
 
 
 def uniqueness(smiles_list):
-    """Distinct canonical molecules over valid ones (MOSES' unique@k).
+    """Distinct canonical molecules over valid ones (MOSES unique@k).
 
     Args:
         smiles_list: sequence of str.
@@ -288,11 +280,11 @@ def uniqueness(smiles_list):
     Returns:
         float in [0, 1] (`0.0` when nothing is valid).
     """
-    valid = [c for c in _canonical(smiles_list) if c is not None]
+    valid = [c for c in canonical_smiles(smiles_list) if c is not None]
     return len(set(valid)) / len(valid) if valid else 0.0
 
 
-def novelty(smiles_list, training_smiles):
+def novelty(smiles_list, training_smiles, *, reference_is_canonical=False):
     """Fraction of distinct valid molecules that are not in the training set.
 
     Both sides are canonicalised, so `OCC` and `CCO` are the same molecule.
@@ -300,15 +292,21 @@ def novelty(smiles_list, training_smiles):
     Args:
         smiles_list: sequence of str. Generated SMILES.
         training_smiles: iterable of str. The training set.
+        reference_is_canonical: bool. `training_smiles` already holds RDKit
+            canonical SMILES (as the embedded ChEMBL file does): skip
+            canonicalising it, which takes about 30 s per 100k molecules.
+            Defaults to `False`.
 
     Returns:
         float in [0, 1] (`0.0` when nothing is valid).
     """
-    unique = {c for c in _canonical(smiles_list) if c is not None}
+    unique = {c for c in canonical_smiles(smiles_list) if c is not None}
     if not unique:
         return 0.0
-    known = {c for c in _canonical(list(training_smiles)) if c is not None}
-    return len(unique - known) / len(unique)
+    known = (
+        training_smiles if reference_is_canonical else canonical_smiles(training_smiles)
+    )
+    return len(unique - set(known)) / len(unique)
 
 
 def internal_diversity(
@@ -327,11 +325,10 @@ def internal_diversity(
     Returns:
         float in [0, 1]; `0.0` with fewer than two valid molecules.
     """
-    Chem, _ = _chem()
-    from rdkit import DataStructs
+    from rdkit import Chem, DataStructs, rdBase
     from rdkit.Chem import rdFingerprintGenerator
 
-    valid = [c for c in _canonical(smiles_list) if c is not None]
+    valid = [c for c in canonical_smiles(smiles_list) if c is not None]
     if len(valid) < 2:
         return 0.0
     if len(valid) > max_molecules:
@@ -339,15 +336,13 @@ def internal_diversity(
             np.random.default_rng(seed).choice(valid, max_molecules, replace=False)
         )
     generator = rdFingerprintGenerator.GetMorganGenerator(radius=radius, fpSize=n_bits)
-    fingerprints = [generator.GetFingerprint(Chem.MolFromSmiles(s)) for s in valid]
-    total, pairs = 0.0, 0
-    for i in range(1, len(fingerprints)):
-        similarities = DataStructs.BulkTanimotoSimilarity(
-            fingerprints[i], fingerprints[:i]
-        )
-        total += float(np.sum(similarities))
-        pairs += len(similarities)
-    return 1.0 - total / pairs
+    with rdBase.BlockLogs():
+        fingerprints = [generator.GetFingerprint(Chem.MolFromSmiles(s)) for s in valid]
+    total = sum(
+        sum(DataStructs.BulkTanimotoSimilarity(fingerprints[i], fingerprints[:i]))
+        for i in range(1, len(fingerprints))
+    )
+    return 1.0 - total / (len(valid) * (len(valid) - 1) / 2)
 
 
 def descriptor_table(smiles_list):
@@ -361,86 +356,61 @@ def descriptor_table(smiles_list):
         molecule): `MolWt`, `LogP` (Crippen), `TPSA`, `HBD`, `HBA`,
         `RotatableBonds`, `Rings`, `QED`.
     """
-    Chem, rdBase = _chem()
+    from rdkit import Chem, rdBase
     from rdkit.Chem import QED, Crippen, Descriptors, rdMolDescriptors
 
-    functions = {
-        "MolWt": Descriptors.MolWt,
-        "LogP": Crippen.MolLogP,
-        "TPSA": rdMolDescriptors.CalcTPSA,
-        "HBD": rdMolDescriptors.CalcNumHBD,
-        "HBA": rdMolDescriptors.CalcNumHBA,
-        "RotatableBonds": rdMolDescriptors.CalcNumRotatableBonds,
-        "Rings": rdMolDescriptors.CalcNumRings,
-        "QED": QED.qed,
-    }
-    table = {name: [] for name in DESCRIPTORS}
+    functions = (
+        Descriptors.MolWt,
+        Crippen.MolLogP,
+        rdMolDescriptors.CalcTPSA,
+        rdMolDescriptors.CalcNumHBD,
+        rdMolDescriptors.CalcNumHBA,
+        rdMolDescriptors.CalcNumRotatableBonds,
+        rdMolDescriptors.CalcNumRings,
+        QED.qed,
+    )
     with rdBase.BlockLogs():
-        for smiles in smiles_list:
-            mol = (
-                Chem.MolFromSmiles(smiles)
-                if isinstance(smiles, str) and smiles
-                else None
-            )
-            if mol is None or not mol.GetNumAtoms():
-                continue
-            for name in DESCRIPTORS:
-                table[name].append(float(functions[name](mol)))
-    return {name: np.asarray(values, dtype="float64") for name, values in table.items()}
-
-
-def ks_statistic(a, b):
-    """Two-sample Kolmogorov-Smirnov statistic: max gap between the two CDFs.
-
-    Args:
-        a: array-like. First sample.
-        b: array-like. Second sample.
-
-    Returns:
-        float in [0, 1] (0: same empirical distribution); NaN if a sample is
-        empty.
-    """
-    a = np.sort(np.asarray(a, dtype="float64"))
-    b = np.sort(np.asarray(b, dtype="float64"))
-    if not len(a) or not len(b):
-        return float("nan")
-    grid = np.concatenate([a, b])
-    cdf_a = np.searchsorted(a, grid, side="right") / len(a)
-    cdf_b = np.searchsorted(b, grid, side="right") / len(b)
-    return float(np.max(np.abs(cdf_a - cdf_b)))
+        mols = [Chem.MolFromSmiles(c) for c in canonical_smiles(smiles_list) if c]
+    return {
+        name: np.asarray([float(function(mol)) for mol in mols], dtype="float64")
+        for name, function in zip(DESCRIPTORS, functions)
+    }
 
 
 def compare_descriptors(generated, reference):
-    """Per-descriptor means and KS statistic, generated vs a reference set.
+    """Per-descriptor means and two-sample Kolmogorov-Smirnov statistic (SciPy).
 
     Args:
         generated: sequence of str. Generated SMILES.
         reference: sequence of str. E.g. the training set.
 
     Returns:
-        dict of descriptor -> `{"generated_mean", "reference_mean", "ks"}`.
+        dict of descriptor -> `{"generated_mean", "reference_mean", "ks"}`
+        (NaN where a side has no valid molecule).
     """
-    gen, ref = descriptor_table(generated), descriptor_table(reference)
+    from scipy import stats
+
+    generated, reference = descriptor_table(generated), descriptor_table(reference)
     out = {}
     for name in DESCRIPTORS:
+        a, b = generated[name], reference[name]
         out[name] = {
-            "generated_mean": float(gen[name].mean())
-            if len(gen[name])
+            "generated_mean": float(a.mean()) if len(a) else float("nan"),
+            "reference_mean": float(b.mean()) if len(b) else float("nan"),
+            "ks": float(stats.ks_2samp(a, b).statistic)
+            if len(a) and len(b)
             else float("nan"),
-            "reference_mean": float(ref[name].mean())
-            if len(ref[name])
-            else float("nan"),
-            "ks": ks_statistic(gen[name], ref[name]),
         }
     return out
 
 
-def generation_metrics(smiles_list, training_smiles):
-    """Validity, uniqueness, novelty and internal diversity of a sample.
+def generation_metrics(smiles_list, training_smiles, *, reference_is_canonical=False):
+    """Validity, uniqueness, novelty and internal diversity of a sample (MOSES).
 
     Args:
         smiles_list: sequence of str. Generated SMILES.
         training_smiles: iterable of str. Set the generator was trained on.
+        reference_is_canonical: bool. See `novelty`. Defaults to `False`.
 
     Returns:
         dict with `samples`, `validity`, `uniqueness`, `novelty`,
@@ -451,7 +421,9 @@ def generation_metrics(smiles_list, training_smiles):
         "samples": len(smiles_list),
         "validity": validity(smiles_list),
         "uniqueness": uniqueness(smiles_list),
-        "novelty": novelty(smiles_list, training_smiles),
+        "novelty": novelty(
+            smiles_list, training_smiles, reference_is_canonical=reference_is_canonical
+        ),
         "internal_diversity": internal_diversity(smiles_list),
     }
 

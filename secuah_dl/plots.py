@@ -14,14 +14,13 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from secuah_dl import metrics as metrics_lib
-from secuah_dl.metrics import DESCRIPTORS, _chem, descriptor_table
+from secuah_dl.metrics import DESCRIPTORS, descriptor_table
 
 __all__ = [
     "save",
     "learning_curves",
     "probability_maps",
     "confusion_matrix",
-    "validity_curve",
     "descriptor_histograms",
     "molecule_grid",
     "roc_curves",
@@ -240,40 +239,8 @@ def confusion_matrix(confusion, *, class_names=None, normalize=False, title=None
 
 
 # --------------------------------------------------------------------------
-# Molecules: validity during training, descriptor distributions, grids.
+# Molecules: descriptor distributions, grids.
 # --------------------------------------------------------------------------
-
-
-def validity_curve(records, *, title=None):
-    """Fraction of valid samples against the training step.
-
-    Args:
-        records: list of dict. `ValidityTracker.records` (keys `step`,
-            `validity`).
-        title: str or None. Figure title.
-
-    Returns:
-        `matplotlib.figure.Figure`.
-
-    Raises:
-        ValueError: if `records` is empty.
-    """
-    from matplotlib.figure import Figure
-
-    if not records:
-        raise ValueError("`records` must not be empty. Received: records=[]")
-    steps = [r["step"] for r in records]
-    values = [r["validity"] for r in records]
-    figure = Figure(figsize=(5, 3.4), layout="constrained")
-    ax = figure.subplots()
-    ax.plot(steps, values, marker="o")
-    ax.set_xlabel("lote (paso de entrenamiento)")
-    ax.set_ylabel("fracción de SMILES válidos")
-    ax.set_ylim(-0.02, 1.02)
-    ax.grid(alpha=0.3)
-    if title:
-        ax.set_title(title)
-    return figure
 
 
 def descriptor_histograms(sets, *, descriptors=DESCRIPTORS, bins=30, title=None):
@@ -331,15 +298,9 @@ def descriptor_histograms(sets, *, descriptors=DESCRIPTORS, bins=30, title=None)
 
 
 def molecule_grid(
-    smiles_list,
-    *,
-    legends=None,
-    mols_per_row=5,
-    max_molecules=20,
-    sub_image_size=(220, 180),
-    path=None,
+    smiles_list, *, legends=None, mols_per_row=5, max_molecules=20, title=None
 ):
-    """Draws valid molecules in a grid with RDKit (`rdMolDraw2D`, Cairo, headless).
+    """Draws the valid molecules of a list in a grid (RDKit's Cairo drawer, headless).
 
     Args:
         smiles_list: sequence of str. Invalid strings are skipped.
@@ -347,61 +308,49 @@ def molecule_grid(
             the SMILES themselves (shortened).
         mols_per_row: int. Defaults to `5`.
         max_molecules: int. Molecules drawn at most. Defaults to `20`.
-        sub_image_size: tuple of int. Pixels per molecule. Defaults to
-            `(220, 180)`.
-        path: str, path-like or None. Also write the grid as PNG there.
+        title: str or None. Figure title.
 
     Returns:
-        `matplotlib.figure.Figure` showing the grid (an empty panel saying
-        so when nothing is valid).
+        `matplotlib.figure.Figure` (a panel saying so when nothing is valid).
     """
-    Chem, rdBase = _chem()
-    from matplotlib.figure import Figure
     from PIL import Image
-    from rdkit.Chem.Draw import rdMolDraw2D
 
     smiles_list = list(smiles_list)
-    legends = (
-        list(legends)
-        if legends is not None
-        else [s if len(s) <= 28 else s[:25] + "..." for s in smiles_list]
-    )
-    mols, labels = [], []
-    with rdBase.BlockLogs():
-        for smiles, legend in zip(smiles_list, legends):
-            mol = Chem.MolFromSmiles(smiles) if smiles else None
-            if mol is not None and mol.GetNumAtoms():
-                mols.append(mol)
-                labels.append(legend)
-            if len(mols) >= max_molecules:
-                break
-    if not mols:
+    if legends is None:
+        legends = [s if len(s) <= 28 else s[:25] + "..." for s in smiles_list]
+    canonical = metrics_lib.canonical_smiles(smiles_list)
+    chosen = [(s, legend) for s, legend, c in zip(smiles_list, legends, canonical) if c]
+    chosen = chosen[:max_molecules]
+    if not chosen:
         figure = Figure(figsize=(5, 1.2))
         ax = figure.subplots()
         ax.axis("off")
         ax.text(0.5, 0.5, "ninguna molécula válida", ha="center", va="center")
-        if path is not None:
-            save(figure, path)
         return figure
-    # Drawn with the Cairo backend directly: `Draw.MolsToGridImage` returns an
-    # IPython object instead of a PIL image when IPython is loaded.
-    width, height = (int(v) for v in sub_image_size)
-    rows = -(-len(mols) // mols_per_row)
-    columns = min(mols_per_row, len(mols))
+    from rdkit import Chem, rdBase
+    from rdkit.Chem.Draw import rdMolDraw2D
+
+    # The Cairo drawer gives PNG bytes (`Draw.MolsToGridImage` returns an
+    # IPython object instead of a PIL image when IPython is loaded).
+    width, height = 220, 180
+    columns = min(mols_per_row, len(chosen))
+    rows = -(-len(chosen) // mols_per_row)
     drawer = rdMolDraw2D.MolDraw2DCairo(columns * width, rows * height, width, height)
-    drawer.DrawMolecules(mols, legends=labels)
+    with rdBase.BlockLogs():
+        mols = [Chem.MolFromSmiles(s) for s, _ in chosen]
+    drawer.DrawMolecules(mols, legends=[legend for _, legend in chosen])
     drawer.FinishDrawing()
-    png = drawer.GetDrawingText()
-    if path is not None:
-        path = pathlib.Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(png)
-    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
-    height, width = pixels.shape[:2]
-    figure = Figure(figsize=(width / 100, height / 100), dpi=100)
-    ax = figure.add_axes([0, 0, 1, 1])
+    pixels = np.asarray(Image.open(io.BytesIO(drawer.GetDrawingText())).convert("RGB"))
+    figure = Figure(
+        figsize=(pixels.shape[1] / 100, pixels.shape[0] / 100 + 0.3 * bool(title))
+    )
+    ax = figure.add_axes(
+        [0, 0, 1, 1 - 0.3 * bool(title) / (pixels.shape[0] / 100 + 0.3)]
+    )
     ax.imshow(pixels)
     ax.axis("off")
+    if title:
+        figure.suptitle(title)
     return figure
 
 

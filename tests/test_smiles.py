@@ -1,4 +1,4 @@
-"""The SMILES generator: tokenizer, corpus, model, sampler, fine-tuning, metrics."""
+"""The SMILES generator: tokens, loaders, model, checkpoint, sampler, metrics, run()."""
 
 import csv
 import gzip
@@ -10,7 +10,7 @@ from helpers import run_model_test
 
 pytest.importorskip("rdkit")
 
-from secuah_dl import datasets, smiles  # noqa: E402
+from secuah_dl import datasets, metrics, plots, smiles  # noqa: E402
 
 TRICKY = [
     "C[C@@H](N)C(=O)O",
@@ -21,88 +21,40 @@ TRICKY = [
     "C/C=C\\C",
     "CC#N.[Na+].[Cl-]",
     "[2H]C([2H])([2H])O",
-    "B1OB(O)OB(O)O1",
-    "[Se]=C=[Se]",
 ]
 
 
 @pytest.fixture(scope="module")
-def corpus():
-    molecules, _ = smiles.clean_corpus(
-        smiles.read_smiles(smiles.nci_path())[:120], max_length=40
-    )
-    tokenizer = smiles.SmilesTokenizer.from_corpus(molecules)
-    return molecules, tokenizer
+def tokenizer():
+    return smiles.SmilesTokenizer.pretrained()
 
 
 @pytest.fixture(scope="module")
-def tiny_model(corpus):
-    _, tokenizer = corpus
+def tiny_model(tokenizer):
     keras.utils.set_random_seed(0)
     return smiles.build_model(
-        tokenizer.vocab_size, embedding_dim=8, lstm_units=(16, 16), dropout=0.1
+        tokenizer.vocab_size, embedding_dim=8, lstm_units=(16, 16)
     )
 
 
-# -- tokenizer ---------------------------------------------------------------
+# -- tokens ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", TRICKY)
-def test_tokenizer_round_trip(text):
+def test_tokenizer_round_trip_and_multi_character_tokens():
     tokenizer = smiles.SmilesTokenizer.from_corpus(TRICKY)
-    ids = tokenizer.encode(text)
-    assert ids[0] == tokenizer.start_id and ids[-1] == tokenizer.end_id
-    assert tokenizer.decode(ids) == text
-
-
-def test_tokenizer_keeps_multi_character_tokens_whole():
+    for text in TRICKY:
+        ids = tokenizer.encode(text)
+        assert ids[0] == 1 and ids[-1] == 2 and tokenizer.decode(ids) == text
+    assert tokenizer.vocabulary[:3] == ["<pad>", "<start>", "<end>"]
     tokens = smiles.SmilesTokenizer.tokenize("C[C@@H]1CC%10Cl.[nH]Br")
     assert tokens == ["C", "[C@@H]", "1", "C", "C", "%10", "Cl", ".", "[nH]", "Br"]
-    assert smiles.SmilesTokenizer.tokenize("CCl") == ["C", "Cl"]
-    tokenizer = smiles.SmilesTokenizer.from_corpus(["CC"])
-    assert tokenizer.vocabulary[:3] == [smiles.PAD, smiles.START, smiles.END]
-
-
-def test_unknown_token_is_a_clear_error(tmp_path):
-    tokenizer = smiles.SmilesTokenizer.from_corpus(["CCO", "c1ccccc1"])
-    with pytest.raises(ValueError, match=r"not in the vocabulary: \['Cl', '\[nH\]'\]"):
-        tokenizer.encode("Clc1cc[nH]c1")
-    with pytest.raises(ValueError, match="not SMILES tokens"):
+    with pytest.raises(ValueError, match=r"not in the vocabulary: \['Br'\]"):
+        smiles.SmilesTokenizer.from_corpus(["CCO"]).encode("CCBr")
+    with pytest.raises(ValueError, match="'{}' are not SMILES tokens"):
         smiles.SmilesTokenizer.tokenize("CC{O}")
-    with pytest.raises(ValueError, match="unknown tokens|not in the vocabulary"):
-        smiles.load_data(["CCO", "CCN", "CCCl", "OCCO"], tokenizer=tokenizer,
-                         val_fraction=0.0, test_fraction=0.0)
-    _, _, _, info = smiles.load_data(
-        ["CCO", "CCN", "CCCl", "OCCO", "CCCO"], tokenizer=tokenizer, unknown="drop",
-        val_fraction=0.0, test_fraction=0.0,
-    )
-    assert info["report"].unknown_tokens == 2 and info["report"].kept == 3
-    path = tokenizer.save(tmp_path / "vocab.json")
-    assert smiles.SmilesTokenizer.load(path) == tokenizer
 
 
-# -- corpus ------------------------------------------------------------------
-
-
-def test_clean_corpus_reports_what_it_dropped():
-    raw = [
-        "CCO",             # kept
-        "OCC",             # duplicate of CCO after canonicalisation
-        "C1CC",            # invalid (unclosed ring)
-        "not a smiles",    # invalid
-        "",                # invalid
-        "CC(=O)[O-].[Na+]",  # salt: stripped to acetate, kept
-        "C" * 30,          # too long (30 tokens > 20)
-        "C",               # too few heavy atoms (< 2)
-        "c1ccccc1",        # kept
-    ]
-    clean, report = smiles.clean_corpus(raw, max_length=20, min_heavy_atoms=2)
-    assert clean == ["CCO", "CC(=O)[O-]", "c1ccccc1"]
-    assert report.as_dict() == {
-        "total": 9, "invalid": 3, "salts_stripped": 1, "too_long": 1,
-        "atom_filter": 1, "unknown_tokens": 0, "duplicates": 1, "kept": 3,
-    }
-    assert "3 invalid" in str(report)
+# -- loaders ---------------------------------------------------------------------
 
 
 def test_read_smiles_formats(tmp_path):
@@ -110,186 +62,267 @@ def test_read_smiles_formats(tmp_path):
     with gzip.open(tmp_path / "b.txt.gz", "wt") as handle:
         handle.write("CCO\nCCN\n")
     with open(tmp_path / "c.csv", "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["id", "Canonical_SMILES"])
-        writer.writerows([["1", "CCO"], ["2", "CCC"]])
+        csv.writer(handle).writerows(
+            [["id", "Canonical_SMILES"], ["1", "CCO"], ["2", ""]]
+        )
     assert smiles.read_smiles(tmp_path / "a.smi") == ["CCO", "c1ccccc1"]
     assert smiles.read_smiles(tmp_path / "b.txt.gz") == ["CCO", "CCN"]
-    assert smiles.read_smiles(tmp_path / "c.csv") == ["CCO", "CCC"]
-    with pytest.raises(ValueError, match=r"Received: column='nope'"):
+    assert smiles.read_smiles(tmp_path / "c.csv") == [
+        "CCO",
+        "",
+    ]  # the empty cell is kept
+    with pytest.raises(
+        ValueError, match=r"c\.csv: `column` must be one of .* column='nope'"
+    ):
         smiles.read_smiles(tmp_path / "c.csv", column="nope")
     (tmp_path / "d.sdf").write_text("")
-    with pytest.raises(ValueError, match=r"\.smi"):
+    with pytest.raises(ValueError, match=r"must end in \.smi"):
         smiles.read_smiles(tmp_path / "d.sdf")
+    with pytest.raises(FileNotFoundError, match="No SMILES file"):
+        smiles.read_smiles(tmp_path / "missing.smi")
 
 
-def test_embedded_analgesics_all_parse():
-    rows = list(csv.DictReader(open(smiles.analgesics_path(), encoding="utf-8")))
-    assert len(rows) >= 25
-    names = {row["name"] for row in rows}
-    assert {"paracetamol", "ibuprofen", "naproxen", "diclofenac", "aspirin",
-            "ketoprofen", "morphine", "codeine"} <= names
-    assert smiles.validity([row["smiles"] for row in rows]) == 1.0
-    clean, report = smiles.clean_corpus([row["smiles"] for row in rows])
-    assert report.invalid == 0 and report.salts_stripped == 2
-    assert len(clean) == len(rows)
+def test_bad_files_name_the_file_and_what_was_expected(tmp_path):
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(
+        "nombre,smiles\nácido acetilsalicílico,CC(=O)Oc1ccccc1C(=O)O\n".encode(
+            "latin-1"
+        )
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"latin\.csv is not UTF-8 text: byte 0xe1 on line 2.*Expected UTF-8",
+    ):
+        smiles.read_smiles(latin)
+    binary = tmp_path / "model.smi"
+    binary.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(
+        ValueError, match=r"model\.smi looks binary.*Expected a text file"
+    ):
+        smiles.read_smiles(binary)
+    full = gzip.compress(b"CCO\n" * 5000)
+    (tmp_path / "cut.smi.gz").write_bytes(full[: len(full) // 2])
+    with pytest.raises(
+        ValueError,
+        match=r"cut\.smi\.gz is a damaged or truncated gzip.*Expected a complete gzip",
+    ):
+        smiles.read_smiles(tmp_path / "cut.smi.gz")
+    (tmp_path / "plain.smi.gz").write_text("CCO\n")
+    with pytest.raises(
+        ValueError, match=r"plain\.smi\.gz is a damaged or truncated gzip"
+    ):
+        smiles.read_smiles(tmp_path / "plain.smi.gz")
 
 
-def test_nci_corpus_and_catalog():
-    raw = smiles.read_smiles(smiles.nci_path())
-    assert len(raw) == 4999
-    entry = datasets.get_entry("guacamol_v1_train")
-    assert entry.md5 == "05ad85d871958a05c02ab51a4fde8530"
-    assert datasets.get_entry("moses_dataset_v1").unverified
-    # Importing the module again re-registers the same entries without error.
-    import importlib
+def test_clean_corpus_counts_what_it_dropped():
+    raw = [
+        "CCO",  # kept
+        "OCC",  # duplicate after canonicalisation
+        "C1CC",  # invalid: unclosed ring
+        "c1cccc1",  # invalid: cannot be kekulised
+        "",  # invalid
+        "CC(=O)[O-].[Na+]",  # salt: stripped to acetate, kept
+        "C" * 30,  # too long
+        "C[C@H](N)C(=O)O",  # alanine, written without stereo
+        "CC(N)C(=O)O",  # ... so this is a duplicate
+    ]
+    clean, report = smiles.clean_corpus(raw, max_length=20)
+    assert clean == ["CCO", "CC(=O)[O-]", "CC(N)C(=O)O"]
+    assert (
+        report.total,
+        report.invalid,
+        report.salts_stripped,
+        report.stereo_removed,
+    ) == (9, 3, 1, 1)
+    assert (report.too_long, report.duplicates, report.kept) == (1, 2, 3)
+    assert report.invalid_examples == ["C1CC", "c1cccc1", ""]
+    assert "3 inválidas" in str(report) and "'c1cccc1'" in str(report)
+    isomeric, _ = smiles.clean_corpus(["C[C@H](N)C(=O)O", "[13CH3]O"], isomeric=True)
+    assert isomeric == ["C[C@H](N)C(=O)O", "[13CH3]O"]
+    assert smiles.clean_corpus(["[13CH3]O"])[0] == ["[13CH3]O"]  # isotopes stay
 
-    importlib.reload(smiles)
+
+def test_load_data_real_defaults_and_unknown_tokens(tokenizer):
+    train_ds, val_ds, test_ds, info = smiles.load_data(quick=True, batch_size=32)
+    assert "ChEMBL" in info["description"] and "datos reales" in info["description"]
+    assert (
+        len(info["smiles_train"]) + len(info["smiles_val"]) + len(info["smiles_test"])
+        == 2000
+    )
+    inputs, targets, weights = next(iter(train_ds))
+    np.testing.assert_array_equal(
+        inputs.numpy()[:, 0], 1
+    )  # every input starts at <start>
+    assert float(weights.numpy().sum()) == float((targets.numpy() > 0).sum())
+    # The analgesics with the pretrained vocabulary: stereo removed, salts stripped,
+    # dexketoprofen = ketoprofen once written without stereo.
+    _, _, none, info = smiles.load_data(
+        "analgesics", tokenizer=tokenizer, test_fraction=0.0, bucketing=False
+    )
+    report = info["report"]
+    assert none is None and (report.total, report.kept, report.duplicates) == (
+        31,
+        30,
+        1,
+    )
+    assert report.stereo_removed == 5 and report.salts_stripped == 2
+    assert report.unknown_tokens == 0
+    _, _, _, info = smiles.load_data(
+        ["CCO", "CCN", "CC[Se]C", "OCCO", "CCCO"],
+        tokenizer=tokenizer,
+        val_fraction=0.0,
+        test_fraction=0.0,
+    )
+    assert info["report"].unknown_tokens == 1 and info["report"].unknown == ["[Se]"]
+    assert "[Se]" in info["description"] and len(info["smiles_train"]) == 4
+    with pytest.raises(ValueError, match="source=42"):
+        smiles.load_data(42)
+    with pytest.raises(ValueError, match="0 molecules left"):
+        smiles.load_data(["C1CC", "xx"])
 
 
-def test_bucketing_pads_less_than_fixed_padding(corpus):
-    molecules, tokenizer = corpus
+def test_bucketing_pads_less_than_one_shape():
+    molecules = smiles.read_smiles(datasets.embedded("chembl_100k"))[:300]
+    tokenizer = smiles.SmilesTokenizer.from_corpus(molecules)
     encoded = [tokenizer.encode(s) for s in molecules]
-    bucketed = smiles.make_dataset(encoded, batch_size=8, bucketing=True)
-    fixed = smiles.make_dataset(encoded, batch_size=8, bucketing=False)
+
+    def cells(dataset):
+        shapes = [tuple(x.shape) for x, _, _ in dataset]
+        return sum(a * b for a, b in shapes), {b for _, b in shapes}
+
+    bucketed = smiles.make_dataset(encoded, batch_size=32, shuffle=True)
+    fixed = smiles.make_dataset(encoded, batch_size=32, bucketing=False)
     assert int(bucketed.cardinality()) == sum(1 for _ in bucketed)
-
-    def padding(dataset):
-        cells = real = 0
-        for x, y, w in dataset:
-            cells += int(np.prod(x.shape))
-            real += int(w.numpy().sum())
-            shifted, target = x.numpy()[:, 1:], y.numpy()[:, :-1]
-            real_input = shifted != 0  # the target is the input shifted by one token
-            np.testing.assert_array_equal(shifted[real_input], target[real_input])
-        return real, cells
-
-    real_b, cells_b = padding(bucketed)
-    real_f, cells_f = padding(fixed)
-    assert real_b == real_f == sum(len(e) - 1 for e in encoded)
-    assert cells_b < cells_f
+    (cells_b, widths_b), (cells_f, widths_f) = cells(bucketed), cells(fixed)
+    assert cells_b < 0.8 * cells_f and len(widths_f) == 1 and len(widths_b) > 3
 
 
-# -- model -------------------------------------------------------------------
+# -- model, checkpoint, sampling -----------------------------------------------------
 
 
-def test_model_shapes_and_save_round_trip(corpus, tmp_path):
-    molecules, tokenizer = corpus
-    model = smiles.build_model(tokenizer.vocab_size, embedding_dim=8, lstm_units=(8, 8))
-    encoded = [tokenizer.encode(s) for s in molecules[:4]]
-    width = max(map(len, encoded))
-    padded = np.array([e + [0] * (width - len(e)) for e in encoded], dtype="int32")
-    run_model_test(model, padded[:, :-1], padded[:, 1:],
-                   expected_output_shape=(2, width - 1, tokenizer.vocab_size),
-                   tmp_path=tmp_path, atol=1e-5)
-    path = smiles.save_generator(model, tokenizer, tmp_path / "gen.keras")
-    reloaded, tokenizer_2 = smiles.load_generator(path)
-    assert tokenizer_2 == tokenizer
-    with pytest.raises(ValueError, match="Received: lstm_units=()"):
+def test_model_shapes_step_model_and_errors(tiny_model, tokenizer, tmp_path):
+    ids = np.array([tokenizer.encode("CC(=O)Nc1ccc(O)cc1")], dtype="int32")
+    run_model_test(
+        smiles.build_model(tokenizer.vocab_size, embedding_dim=4, lstm_units=(8,)),
+        np.repeat(ids[:, :-1], 2, 0),
+        np.repeat(ids[:, 1:], 2, 0),
+        expected_output_shape=(2, ids.shape[1] - 1, tokenizer.vocab_size),
+        tmp_path=tmp_path,
+        atol=1e-5,
+    )
+    full = np.asarray(tiny_model(ids[:, :-1], training=False))
+    step = smiles.step_function(tiny_model)
+    states = None
+    for t in range(ids.shape[1] - 1):
+        logits, states = step(ids[:, t], states)
+        np.testing.assert_allclose(logits, full[:, t], atol=1e-5)
+    with pytest.raises(ValueError, match=r"Received: lstm_units=\(\)"):
         smiles.build_model(10, lstm_units=())
     with pytest.raises(ValueError, match="Received: dropout=1.5"):
         smiles.build_model(10, dropout=1.5)
+    dense_only = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    with pytest.raises(ValueError, match="must be Embedding -> LSTM"):
+        smiles.step_function(dense_only)
 
 
-def test_step_model_matches_full_model(corpus, tiny_model):
-    molecules, tokenizer = corpus
-    ids = np.array([tokenizer.encode(molecules[0])[:-1]], dtype="int32")
-    full = np.asarray(tiny_model(ids, training=False))
-    step_model = smiles.build_step_model(tiny_model)
-    states = [np.zeros((1, 16), "float32")] * 4
-    for t in range(ids.shape[1]):
-        outputs = step_model([ids[:, t : t + 1], *states], training=False)
-        logits, states = np.asarray(outputs[0]), [np.asarray(s) for s in outputs[1:]]
-        np.testing.assert_allclose(logits, full[:, t], atol=1e-5)
-
-
-def test_loss_decreases_and_validity_is_tracked(corpus):
-    molecules, tokenizer = corpus
-    dataset = smiles.make_dataset(
-        [tokenizer.encode(s) for s in molecules[:64]], batch_size=16, shuffle=True
+def test_checkpoint_round_trip_into_a_model_written_by_hand(
+    tiny_model, tokenizer, tmp_path
+):
+    path = smiles.save_checkpoint(tiny_model, tokenizer, tmp_path / "g.npz", epochs=3)
+    student = keras.Sequential(
+        [
+            keras.Input((None,), dtype="int32"),
+            keras.layers.Embedding(tokenizer.vocab_size, 8, name="e"),
+            keras.layers.LSTM(16, return_sequences=True),
+            keras.layers.LSTM(16, return_sequences=True),
+            keras.layers.Dense(tokenizer.vocab_size, name="out"),
+        ]
     )
-    keras.utils.set_random_seed(1)
-    model = smiles.build_model(tokenizer.vocab_size, embedding_dim=8, lstm_units=(32, 32),
-                               learning_rate=1e-2)
-    tracker = smiles.ValidityTracker(tokenizer, [0, 8], num_samples=4, max_length=8)
-    history = smiles.train(model, dataset, None, epochs=3, callbacks=[tracker], verbose=0)
-    losses = history.history["loss"]
-    assert losses[-1] < losses[0] - 0.3, losses
-    assert [r["step"] for r in tracker.records] == [0, 8]
-    assert all(0.0 <= r["validity"] <= 1.0 for r in tracker.records)
+    model, tokenizer_2, info = smiles.load_pretrained(student, path=path)
+    assert model is student and info["epochs"] == 3 and info["lstm_units"] == [16, 16]
+    assert tokenizer_2.vocabulary == tokenizer.vocabulary
+    for a, b in zip(tiny_model.get_weights(), student.get_weights()):
+        np.testing.assert_allclose(a, b, atol=2e-3)  # stored as float16
+    wrong = smiles.build_model(
+        tokenizer.vocab_size, embedding_dim=8, lstm_units=(32, 32)
+    )
+    with pytest.raises(ValueError, match=r"does not have the architecture .*LSTM\(16"):
+        smiles.load_pretrained(wrong, path=path)
+    (tmp_path / "bad.npz").write_bytes(b"PK\x03\x04 not really")
+    with pytest.raises(
+        ValueError, match=r"bad\.npz is not a SMILES generator checkpoint"
+    ):
+        smiles.load_pretrained(path=tmp_path / "bad.npz")
+    with pytest.raises(FileNotFoundError, match="No checkpoint"):
+        smiles.load_pretrained(path=tmp_path / "none.npz")
 
 
-def test_fine_tuning_changes_weights_with_lower_lr(corpus, tiny_model, tmp_path):
-    molecules, tokenizer = corpus
-    path = smiles.save_generator(tiny_model, tokenizer, tmp_path / "pre.keras")
-    before = [w.copy() for w in tiny_model.get_weights()]
-    dataset = smiles.make_dataset([tokenizer.encode(s) for s in molecules[:16]], batch_size=8)
-    history = smiles.fine_tune(path, dataset, None, learning_rate=1e-4, epochs=1, verbose=0)
-    tuned = history.model
-    assert float(keras.ops.convert_to_numpy(tuned.optimizer.learning_rate)) == pytest.approx(1e-4)
-    assert any(not np.allclose(b, a) for b, a in zip(before, tuned.get_weights()))
-    # The pretrained model is untouched.
-    for b, a in zip(before, tiny_model.get_weights()):
-        np.testing.assert_array_equal(b, a)
-    with pytest.raises(ValueError, match="Received: learning_rate=0"):
-        smiles.fine_tune(path, dataset, None, learning_rate=0)
-
-
-# -- sampling ----------------------------------------------------------------
-
-
-def test_sampling_is_seeded_and_matches_the_naive_way(corpus, tiny_model):
-    _, tokenizer = corpus
+def test_sampling_is_seeded_and_the_temperature_matters(tiny_model, tokenizer):
     first = smiles.sample(tiny_model, tokenizer, 6, max_length=8, batch_size=4, seed=3)
-    second = smiles.sample(tiny_model, tokenizer, 6, max_length=8, batch_size=4, seed=3)
-    other = smiles.sample(tiny_model, tokenizer, 6, max_length=8, batch_size=4, seed=4)
-    assert first == second and first != other and len(first) == 6
-    assert all(len(tokenizer.tokenize(s)) <= 8 for s in first if s)
-    naive = smiles.sample_naive(tiny_model, tokenizer, 6, max_length=8, batch_size=4, seed=3)
-    assert naive == first
+    assert first == smiles.sample(
+        tiny_model, tokenizer, 6, max_length=8, batch_size=4, seed=3
+    )
+    assert first != smiles.sample(
+        tiny_model, tokenizer, 6, max_length=8, batch_size=4, seed=4
+    )
+    assert len(first) == 6 and all(len(tokenizer.tokenize(s)) <= 8 for s in first if s)
+    keras.utils.set_random_seed(1)
+    peaked = smiles.build_model(tokenizer.vocab_size, embedding_dim=4, lstm_units=(4,))
+    kernel, _ = peaked.get_layer("logits").get_weights()
+    bias = np.zeros(tokenizer.vocab_size)
+    bias[-1] = 3.0  # logits = bias: the last token is e^3 = 20 times likelier
+    peaked.get_layer("logits").set_weights([0 * kernel, bias])
+    cold = smiles.sample(peaked, tokenizer, 40, temperature=0.05, max_length=1)
+    hot = smiles.sample(peaked, tokenizer, 40, temperature=5.0, max_length=1)
+    assert set(cold) == {tokenizer.vocabulary[-1]} and len(set(hot)) > 10
     with pytest.raises(ValueError, match="Received: temperature=0"):
         smiles.sample(tiny_model, tokenizer, 2, temperature=0)
+    other = smiles.SmilesTokenizer.from_corpus(["CCO"])
+    with pytest.raises(ValueError, match="use the model's own vocabulary"):
+        smiles.sample(tiny_model, other, 2)
 
 
-def test_lower_temperature_lowers_entropy(corpus, tiny_model):
-    _, tokenizer = corpus
-    cold = smiles.sample(tiny_model, tokenizer, 8, temperature=0.5, max_length=6,
-                         return_details=True)
-    hot = smiles.sample(tiny_model, tokenizer, 8, temperature=2.0, max_length=6,
-                        return_details=True)
-    assert cold["mean_entropy"] < hot["mean_entropy"]
-    assert hot["mean_entropy"] <= np.log(tokenizer.vocab_size) + 1e-6
+@pytest.mark.both_backends
+def test_run_quick_fine_tunes_the_shipped_generator(tmp_path):
+    result = smiles.run(quick=True, out_dir=tmp_path, epochs=2, num_samples=32)
+    numbers = result.metrics
+    assert numbers["pretrained"]["validity"] >= 0.6 > numbers["untrained"]["validity"]
+    assert numbers["finetuned"]["validity"] >= 0.5
+    assert numbers["finetune_corpus"]["kept"] == 30
+    assert "real data" in result.data and "ChEMBL" in result.data
+    assert set(result.figures) == {"learning_curves", "descriptors", "molecule_grid"}
+    assert all(path.stat().st_size > 1000 for path in result.figures.values())
+    tuned, _, info = smiles.load_pretrained(path=result.model_path)
+    assert info["finetune_epochs"] == 2
 
 
-# -- metrics -----------------------------------------------------------------
+# -- metrics and figures -------------------------------------------------------
 
 
-def test_metrics_on_known_lists():
+def test_molecule_metrics_on_known_lists():
     generated = ["CCO", "OCC", "c1ccccc1", "C1CC"]  # 3 valid (2 distinct), 1 invalid
-    assert smiles.validity(generated) == 0.75
-    assert smiles.uniqueness(generated) == pytest.approx(2 / 3)
-    assert smiles.novelty(generated, ["CCO"]) == 0.5
-    assert smiles.validity([]) == 0.0 and smiles.uniqueness(["C1CC"]) == 0.0
-    assert smiles.internal_diversity(["CCO", "CCO"]) == pytest.approx(0.0)
-    assert 0.5 < smiles.internal_diversity(["CCO", "c1ccccc1"]) <= 1.0
-    table = smiles.descriptor_table(["CC(=O)Oc1ccccc1C(=O)O", "invalid"])
+    assert metrics.validity(generated) == 0.75 and metrics.validity([]) == 0.0
+    assert metrics.validity(["", "c1cccc1", "CC(C)(C)(C)(C)C"]) == 0.0  # RDKit decides
+    assert metrics.uniqueness(generated) == pytest.approx(2 / 3)
+    assert metrics.novelty(generated, ["OCC"]) == 0.5
+    assert metrics.novelty(generated, {"CCO"}, reference_is_canonical=True) == 0.5
+    assert metrics.internal_diversity(["CCO", "CCO"]) == pytest.approx(0.0)
+    assert 0.5 < metrics.internal_diversity(["CCO", "c1ccccc1"]) <= 1.0
+    table = metrics.descriptor_table(["CC(=O)Oc1ccccc1C(=O)O", "invalid"])
     assert table["MolWt"] == pytest.approx([180.159], abs=0.01)  # aspirin
     assert table["HBD"].tolist() == [1.0] and table["HBA"].tolist() == [3.0]
-    assert table["Rings"].tolist() == [1.0]
-    assert table["TPSA"] == pytest.approx([63.6], abs=0.1)
-    assert 0 < table["QED"][0] < 1
-    assert smiles.ks_statistic([1, 2, 3], [1, 2, 3]) == 0.0
-    assert smiles.ks_statistic([0, 0], [5, 5]) == 1.0
-    compared = smiles.compare_descriptors(["CCO"], ["CCO", "CCCCCCO"])
+    assert table["TPSA"] == pytest.approx([63.6], abs=0.1) and 0 < table["QED"][0] < 1
+    compared = metrics.compare_descriptors(["CCO"], ["CCO", "CCCCCCO"])
     assert compared["MolWt"]["ks"] == 0.5
+    numbers = metrics.generation_metrics(generated, ["CCO"])
+    assert numbers["samples"] == 4 and numbers["novelty"] == 0.5
 
 
-def test_figures(tmp_path):
+def test_molecule_figures():
     from matplotlib.figure import Figure
 
-    records = [{"step": 0, "validity": 0.0}, {"step": 10, "validity": 0.5}]
-    assert isinstance(smiles.validity_curve(records), Figure)
-    figure = smiles.descriptor_histograms({"a": ["CCO", "CCN"], "b": ["c1ccccc1"]})
+    figure = plots.descriptor_histograms({"a": ["CCO", "CCN"], "b": ["c1ccccc1"]})
     assert isinstance(figure, Figure)
-    grid = smiles.molecule_grid(["CCO", "bad", "c1ccccc1"], path=tmp_path / "grid.png")
-    assert isinstance(grid, Figure) and (tmp_path / "grid.png").stat().st_size > 1000
+    grid = plots.molecule_grid(["CCO", "bad", "c1ccccc1"], title="dos moléculas")
+    assert isinstance(grid, Figure) and grid.get_suptitle() == "dos moléculas"
+    assert isinstance(plots.molecule_grid(["bad"]), Figure)

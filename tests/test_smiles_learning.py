@@ -1,44 +1,50 @@
-"""The SMILES generator learns the grammar: validity rises well above an untrained model.
+"""The SMILES generator learns the grammar.
 
-A short run on the simplest molecules of the embedded corpus (the NCI set shipped
-with RDKit: acyclic or one-ring SMILES of C, N, O up to 14 characters).
+The shipped ChEMBL checkpoint writes mostly valid molecules where the same
+network with random weights writes none; with `--run-large`, a small LSTM
+trained from scratch for a minute on the simplest ChEMBL molecules rises far
+above its untrained self.
 """
-
-import re
 
 import keras
 import pytest
 
 pytest.importorskip("rdkit")
 
-from secuah_dl import metrics, smiles  # noqa: E402
+from secuah_dl import datasets, metrics, smiles  # noqa: E402
 
 
-def test_validity_rises_well_above_an_untrained_model():
-    molecules = sorted(
-        {
-            s
-            for s in smiles.read_smiles(smiles.nci_path())
-            if isinstance(s, str) and len(s) <= 14 and re.fullmatch(r"[CNO()=1]+", s)
-        }
+def test_the_shipped_generator_writes_valid_molecules_an_untrained_one_does_not():
+    model, tokenizer, info = smiles.load_pretrained()
+    pretrained = smiles.sample(model, tokenizer, 64, seed=0)
+    keras.utils.set_random_seed(0)
+    untrained = smiles.build_model(tokenizer.vocab_size, lstm_units=info["lstm_units"])
+    baseline = smiles.sample(untrained, tokenizer, 64, max_length=40, seed=0)
+    chembl = set(smiles.read_smiles(datasets.embedded("chembl_100k")))
+    assert metrics.validity(baseline) <= 0.1
+    assert metrics.validity(pretrained) >= 0.75, pretrained[:10]
+    assert metrics.uniqueness(pretrained) >= 0.95
+    assert metrics.novelty(pretrained, chembl, reference_is_canonical=True) >= 0.7
+
+
+@pytest.mark.large
+def test_a_small_lstm_learns_simple_molecules_from_scratch():
+    simple = [
+        s
+        for s in smiles.read_smiles(datasets.embedded("chembl_100k"))
+        if len(s) <= 20 and set(s) <= set("CNOc1()=n")
+    ]
+    assert len(simple) > 300
+    train_ds, _, _, info = smiles.load_data(
+        simple, val_fraction=0.0, test_fraction=0.0, batch_size=32
     )
-    assert len(molecules) > 150
-    tokens = sorted({t for s in molecules for t in smiles.SmilesTokenizer.tokenize(s)})
-    tokenizer = smiles.SmilesTokenizer(tokens)
-    dataset = smiles.make_dataset(
-        [tokenizer.encode(s) for s in molecules], batch_size=32, shuffle=True
-    )
+    tokenizer = info["tokenizer"]
     keras.utils.set_random_seed(0)
     model = smiles.build_model(
         tokenizer.vocab_size, embedding_dim=16, lstm_units=(64,), learning_rate=1e-2
     )
-    untrained = metrics.validity(
-        smiles.sample(model, tokenizer, 100, max_length=20, batch_size=100, seed=0)
-    )
-    history = smiles.train(model, dataset, None, epochs=25, verbose=0)
-    trained = metrics.validity(
-        smiles.sample(model, tokenizer, 100, max_length=20, batch_size=100, seed=0)
-    )
+    untrained = metrics.validity(smiles.sample(model, tokenizer, 100, max_length=24))
+    history = smiles.train(model, train_ds, None, epochs=15, verbose=0)
+    trained = metrics.validity(smiles.sample(model, tokenizer, 100, max_length=24))
     assert history.history["loss"][-1] < history.history["loss"][0]
-    assert untrained < 0.3
-    assert trained >= 0.6 and trained >= untrained + 0.4, (untrained, trained)
+    assert untrained < 0.3 and trained >= untrained + 0.4, (untrained, trained)

@@ -306,16 +306,27 @@ def prepare(exercises):
         import keras  # noqa: F401
 
 
-def _forbidden_functions(exercise):
+def _resolve(dotted):
+    """`"secuah_dl.smiles.SmilesTokenizer.tokenize"` -> that object."""
     import importlib
 
-    functions = []
-    for item in exercise.forbidden:
-        if isinstance(item, str):
-            module, _, name = item.rpartition(".")
-            item = getattr(importlib.import_module(module), name)
-        functions.append(item)
-    return functions
+    parts = dotted.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        try:
+            target = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for name in parts[cut:]:
+            target = getattr(target, name)
+        return target
+    raise ImportError(f"Cannot resolve {dotted!r}.")
+
+
+def _forbidden_functions(exercise):
+    return [
+        _resolve(item) if isinstance(item, str) else item
+        for item in exercise.forbidden
+    ]
 
 
 def collect(exercise, answer, seed=0):
