@@ -70,6 +70,12 @@ def main(argv=None):
     parser.add_argument("--eval-every", type=int, default=2)
     parser.add_argument("--eval-samples", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--init",
+        default=None,
+        help="start from this checkpoint's weights (same corpus, split and "
+        "architecture), e.g. to anneal a run with a fresh, shorter cosine decay",
+    )
     args = parser.parse_args(argv)
     import numpy as np
 
@@ -98,6 +104,14 @@ def main(argv=None):
         lstm_units=(args.units,) * args.layers,
         dropout=args.dropout,
     )
+    if args.init:
+        _, init_tokenizer, init_info = smiles.load_pretrained(model, path=args.init)
+        if init_tokenizer.vocabulary != tokenizer.vocabulary:
+            raise ValueError(
+                f"{args.init} has another vocabulary than this corpus and split. "
+                f"Received: {init_tokenizer.vocab_size} vs {tokenizer.vocab_size} tokens"
+            )
+        print(f"starting from {args.init} (epoch {init_info.get('epochs')})", flush=True)
     schedule = keras.optimizers.schedules.CosineDecay(
         args.learning_rate, decay_steps=steps * args.epochs, alpha=0.05
     )
