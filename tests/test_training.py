@@ -99,7 +99,10 @@ def _wait_for(path, process, timeout):
         time.sleep(0.2)
 
 
-@pytest.mark.parametrize("where, resumes_at", [("after", 3), ("write", 2)])
+@pytest.mark.parametrize(
+    "where, resumes_at",
+    [pytest.param("after", 3, marks=pytest.mark.large), ("write", 2)],
+)
 def test_killed_run_resumes_and_matches_uninterrupted(tmp_path, where, resumes_at):
     """SIGKILL after an epoch's backup, or in the middle of writing it."""
     epochs, killed_at = 5, 3

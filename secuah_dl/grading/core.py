@@ -299,6 +299,9 @@ def prepare(exercises):
 
     Args:
         exercises: list of `Exercise`.
+
+    Raises:
+        ImportError: if a name in `forbidden` cannot be resolved.
     """
     for exercise in exercises:
         _forbidden_functions(exercise)
