@@ -75,6 +75,7 @@ def _logistic_regression(x, y):
 def _small_cnn(epochs):
     def fit_and_predict(x, y):  # the 20-line Keras CNN of issue 15
         import keras
+        import numpy as np
         from sklearn.utils.class_weight import compute_class_weight
 
         keras.utils.set_random_seed(0)
@@ -92,7 +93,9 @@ def _small_cnn(epochs):
         )
         model.compile(optimizer="adam", loss="binary_crossentropy")
         images = {k: v.reshape(-1, 28, 28, 1) for k, v in x.items()}
-        weights = compute_class_weight("balanced", classes=[0, 1], y=y["train"])
+        weights = compute_class_weight(
+            "balanced", classes=np.array([0, 1]), y=y["train"]
+        )
         model.fit(
             images["train"],
             y["train"],
@@ -204,10 +207,15 @@ def cached_features_table(quick=False):
     model = transfer.build_model(2, backbone="mobilenet", image_size=size)
     history = transfer.train_head_on_features(model, train_ds, val_ds, epochs=3)
     head = history.model
-    features, labels = transfer.extract_features(model, train_ds)
+    import tensorflow as tf
+
+    features = tf.data.Dataset.from_tensor_slices(
+        transfer.extract_features(model, train_ds)
+    )
+    features = features.cache().batch(32)
+    head.fit(features, epochs=1, verbose=0, shuffle=False)  # traced once, as fit does
     head_epoch = _common.time_function(
-        lambda: head.fit(features, labels, epochs=1, batch_size=64, verbose=0),
-        repeats=3,
+        lambda: head.fit(features, epochs=1, verbose=0, shuffle=False), repeats=3
     ).median
     full_epoch = _common.time_function(
         lambda: model.fit(train_ds, epochs=1, verbose=0, shuffle=False), repeats=2

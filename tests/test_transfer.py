@@ -63,7 +63,7 @@ def test_default_is_the_embedded_real_pneumoniamnist():
         images[..., 0], images[..., 2]
     )  # gray -> 3 equal channels
     assert info["class_weight"][0] == pytest.approx(1.0)  # balanced by the quick trim
-    assert "train <= 200 por clase" in info["description"]
+    assert "train <= 96 por clase" in info["description"]
 
 
 def test_npz_errors_name_the_file_and_what_was_expected(tmp_path):
