@@ -1240,8 +1240,9 @@ def run(
             Defaults to `"imagenet"`.
         head_epochs: int. Strategy-1 epochs on cached features. Defaults to `30`.
         learning_rate: float or None. Strategy-2 peak rate. Defaults to `1e-5`
-            (the Keras guide's), `1e-4` for MobileNet (a small network, on
-            images far from ImageNet: measured in `bench_transfer.py`).
+            (the Keras guide's); `1e-4` for MobileNet in full mode (a small
+            network, on images far from ImageNet: measured in
+            `bench_transfer.py`).
         batch_size: int. Batch size per replica. Defaults to `32`.
         strategy: strategy or None. Defaults to `runtime.get_strategy()`.
         verbose: `"auto"`, 0, 1 or 2. Keras progress display. Defaults to `0`.
@@ -1263,7 +1264,9 @@ def run(
     backbone = backbone or ("mobilenet" if quick else "resnet50")
     image_size = image_size or (64 if quick else 224)
     epochs = check_int("epochs", epochs or (1 if quick else 5))
-    learning_rate = learning_rate or (1e-4 if backbone == "mobilenet" else 1e-5)
+    learning_rate = learning_rate or (
+        1e-4 if backbone == "mobilenet" and not quick else 1e-5
+    )
     train_ds, val_ds, test_ds, info = load_data(
         source,
         quick=quick,
