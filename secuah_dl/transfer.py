@@ -760,11 +760,13 @@ _CAM_MODELS = weakref.WeakKeyDictionary()
 
 
 def _feature_maps(model, images):
-    """(base feature maps, probabilities); the sub-model is built once per model."""
-    if model not in _CAM_MODELS:
+    """(base feature maps, probabilities). The sub-model is built once per model
+    and per set of trainable weights (its compiled function depends on it)."""
+    key = len(model.trainable_weights)
+    if _CAM_MODELS.get(model, (None, None))[1] != key:
         _, pool, _ = _parts(model)
-        _CAM_MODELS[model] = keras.Model(model.input, [pool.input, model.output])
-    maps, probabilities = _CAM_MODELS[model].predict_on_batch(images)
+        _CAM_MODELS[model] = (keras.Model(model.input, [pool.input, model.output]), key)
+    maps, probabilities = _CAM_MODELS[model][0].predict_on_batch(images)
     return np.asarray(maps, dtype="float32"), np.asarray(probabilities, dtype="float32")
 
 
