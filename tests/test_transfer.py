@@ -53,15 +53,11 @@ def test_default_is_the_embedded_real_pneumoniamnist():
     )
     assert info["class_names"] == ["normal", "neumonía"] and not info["synthetic"]
     assert "PneumoniaMNIST" in info["description"] and "reales" in info["description"]
-    assert info["counts"]["train"] == [200, 200] and info["counts"]["test"] == [
-        234,
-        390,
-    ]
+    assert info["counts"] == {"train": [96, 96], "val": [64, 64], "test": [234, 390]}
     images, labels = next(iter(test_ds))
     assert images.shape == (128, 32, 32, 3) and labels.shape == (128, 2)
-    np.testing.assert_array_equal(
-        images[..., 0], images[..., 2]
-    )  # gray -> 3 equal channels
+    # Gray -> 3 equal channels.
+    np.testing.assert_array_equal(images[..., 0], images[..., 2])
     assert info["class_weight"][0] == pytest.approx(1.0)  # balanced by the quick trim
     assert "train <= 96 por clase" in info["description"]
 
@@ -295,7 +291,9 @@ def test_mednist_folder_small_cnn_and_transfer(tmp_path):
         ]
     )
     cnn.compile(optimizer=keras.optimizers.Adam(1e-2), loss="categorical_crossentropy")
-    history = cnn.fit(train_ds, validation_data=val_ds, epochs=8, verbose=0, shuffle=False)
+    history = cnn.fit(
+        train_ds, validation_data=val_ds, epochs=8, verbose=0, shuffle=False
+    )
     assert history.history["loss"][-1] < history.history["loss"][0]
     model = transfer.build_model(6, image_size=32)
     transfer.train_head_on_features(
