@@ -13,6 +13,7 @@ from secuah_dl._compat import require
 __all__ = [
     "roc_points",
     "operating_point",
+    "balanced_threshold",
     "classification_metrics",
     "sensitivity_specificity",
     "DESCRIPTORS",
@@ -469,3 +470,38 @@ def regression_metrics(y_true, y_pred, *, scale=None):
 
 
 __all__ += ["regression_metrics"]
+
+
+# --- transfer ---
+
+
+def balanced_threshold(y_true, scores, *, positive=1):
+    """The decision threshold that maximises balanced accuracy (Youden's J).
+
+    Choose it on the **validation** set, then apply it to the test set: a
+    threshold tuned on the test set would report an optimistic accuracy.
+    Balanced accuracy (the mean of sensitivity and specificity) does not
+    depend on how common each class is, so the threshold also suits a test
+    set whose class proportions differ from the validation set's (as
+    PneumoniaMNIST's: 74 % pneumonia in validation, 62.5 % in test).
+
+    Args:
+        y_true: array `(n,)` of class indices.
+        scores: array `(n,)`. Score (probability) of the positive class.
+        positive: int. The positive class. Defaults to `1`.
+
+    Returns:
+        float. Decide "positive" when score >= threshold.
+
+    Raises:
+        ValueError: when a class is missing from `y_true`.
+    """
+    target = np.asarray(y_true).reshape(-1) == positive
+    if target.all() or not target.any():
+        raise ValueError(
+            "Both positive and negative examples are needed to choose a threshold. "
+            f"Received: {int(target.sum())} positives out of {len(target)}"
+        )
+    fpr, tpr, thresholds = sk_metrics.roc_curve(target, np.asarray(scores).reshape(-1))
+    best = int(np.argmax(tpr - fpr))
+    return float(min(thresholds[best], 1.0))
