@@ -227,11 +227,11 @@ def _read_source(source):
         return (
             None,
             (images, labels),
-            "MNIST test set shipped with secuah_dl (real digits)",
+            "MNIST de test incluido en secuah_dl (dígitos reales)",
         )
     if isinstance(source, str) and source == "mnist":
         train, test = _load_npz(datasets.fetch("mnist"))
-        return train, test, "MNIST, full (datasets.fetch('mnist'), real digits)"
+        return train, test, "MNIST completo (datasets.fetch('mnist'), dígitos reales)"
     if not isinstance(source, (str, pathlib.PurePath)):
         raise ValueError(
             "`source` must be None (the MNIST test set shipped with the package), "
@@ -246,10 +246,10 @@ def _read_source(source):
         )
     if path.is_dir():
         train, test = _load_folder(path)
-        return train, test, f"MNIST IDX files from {path}"
+        return train, test, f"ficheros IDX de MNIST en {path}"
     if path.suffix == ".npz":
         train, test = _load_npz(path)
-        return train, test, f"NumPy archive {path}"
+        return train, test, f"archivo NumPy {path}"
     raise ValueError(
         "`source` must be an .npz file or a folder of IDX files (give the folder, "
         f"not one IDX file). Received: source={str(source)!r}"
@@ -302,9 +302,8 @@ def load_data(source=None, *, quick=False, batch_size=128, seed=0):
             `"mnist"`: full MNIST through `datasets.fetch("mnist")`
             (downloaded once). A path: the Keras `mnist.npz` or a folder of
             IDX files (`train-images-idx3-ubyte.gz`, ..., `t10k-...`).
-        quick: bool. Quick mode: at most 8,000 training, 1,000 validation
-            and 1,000 test digits (the shipped set is used whole). Defaults
-            to `False`.
+        quick: bool. Quick mode: at most 2,048 training, 512 validation and
+            1,000 test digits. Defaults to `False`.
         batch_size: int. Batch size. Defaults to `128`.
         seed: int. Seed of the splits and of the shuffling. Defaults to `0`.
 
@@ -343,7 +342,7 @@ def load_data(source=None, *, quick=False, batch_size=128, seed=0):
             test,
         ]
     if quick:
-        parts = [(x[:n], y[:n]) for (x, y), n in zip(parts, (8000, 1000, 1000))]
+        parts = [(x[:n], y[:n]) for (x, y), n in zip(parts, (2048, 512, 1000))]
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = [
         (_scale(x), np.asarray(y, dtype="int64")) for x, y in parts
     ]
@@ -359,8 +358,9 @@ def load_data(source=None, *, quick=False, batch_size=128, seed=0):
         "source": "embedded" if source is None else str(source),
         "synthetic": False,
         "description": (
-            f"{description}: {len(x_train)} train / {len(x_val)} validation / "
-            f"{len(x_test)} test images of {x_train.shape[1]}×{x_train.shape[2]}"
+            f"{description}: {len(x_train)} de entrenamiento / {len(x_val)} de "
+            f"validación / {len(x_test)} de test, de {x_train.shape[1]}×"
+            f"{x_train.shape[2]} píxeles"
         ),
     }
     return (
@@ -1163,11 +1163,11 @@ def generation_scores(probabilities, *, threshold=0.9):
 
 # Epochs of each model: (full mode, quick mode).
 EPOCHS = {
-    "dense": (40, 5),
-    "vae": (30, 3),
-    "denoising": (20, 3),
-    "novelty": (20, 3),
-    "gan": (20, 2),
+    "dense": (40, 20),
+    "vae": (30, 5),
+    "denoising": (20, 8),
+    "novelty": (20, 8),
+    "gan": (20, 8),
 }
 
 
@@ -1194,8 +1194,8 @@ def run(
     (`generation_scores`). Epochs per model are in `EPOCHS`.
 
     Args:
-        quick: bool. Quick mode: the quick column of `EPOCHS` (and at most
-            8,000 training digits). Defaults to `False`.
+        quick: bool. Quick mode: 2,048 training digits (see `load_data`) and
+            the quick column of `EPOCHS`. Defaults to `False`.
         out_dir: str or path-like. Where `metrics.json`, the figures,
             `model.keras` (the VAE) and `generator.keras` go. Defaults to
             `"runs/autoencoders"`.

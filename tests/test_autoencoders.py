@@ -50,7 +50,7 @@ def _fake(count, seed=0, size=8):
 
 def test_shipped_mnist_is_split_stratified_and_scaled(mnist):
     train_ds, val_ds, test_ds, info = mnist
-    assert "MNIST test set shipped" in info["description"] and not info["synthetic"]
+    assert "MNIST de test incluido" in info["description"] and not info["synthetic"]
     sizes = [len(info[f"y_{part}"]) for part in ("train", "val", "test")]
     assert sizes == [8000, 1000, 1000] and info["image_shape"] == (28, 28, 1)
     for part in ("val", "test"):  # stratified: every digit about 10 %
@@ -90,7 +90,7 @@ def test_idx_folders_and_npz_sources(tmp_path, monkeypatch):
         datasets, "fetch", lambda name: path if name == "mnist" else None
     )
     _, _, _, info = autoencoders.load_data("mnist", batch_size=4)
-    assert "MNIST, full" in info["description"] and len(info["y_test"]) == 30
+    assert "MNIST completo" in info["description"] and len(info["y_test"]) == 30
 
 
 def _truncated_npz(path):
@@ -291,17 +291,20 @@ def test_vae_loss_is_reconstruction_plus_kl(mnist):
     keras.utils.set_random_seed(0)
     model = autoencoders.build_vae(filters=(8, 16), seed=0, learning_rate=2e-3)
     history = model.fit(
-        train_ds.take(40), validation_data=val_ds.take(4), epochs=3, verbose=0
+        train_ds.take(40),
+        validation_data=val_ds.take(4),
+        epochs=3,
+        shuffle=False,
+        verbose=0,
     )
     kl, recon = history.history["kl_loss"], history.history["reconstruction_loss"]
     assert np.isfinite(kl).all() and kl[-1] > 0.1 and recon[-1] < recon[0]
     np.testing.assert_allclose(history.history["loss"], np.add(recon, kl), rtol=1e-3)
     numbers = autoencoders.evaluate(model, test_ds, info=info)
     assert numbers["latent_dim"] == 2 and 0 < numbers["reconstruction_mse"] < 0.1
-    z_mean = autoencoders.encode(model, info["x_test"])
-    assert np.all(np.abs(z_mean.mean(axis=0)) < 1.0) and np.all(
-        z_mean.std(axis=0) < 2.0
-    )
+    x = info["x_test"][:8]  # z is sampled in training only; z = z_mean otherwise
+    np.testing.assert_array_equal(model(x), model(x))
+    assert not np.allclose(model(x, training=True), model(x, training=True))
 
 
 def test_residuals_and_novelty_on_a_constructed_task():
