@@ -39,6 +39,7 @@ from secuah_dl._validation import check_int
 
 __all__ = [
     "KINDS",
+    "EPOCHS",
     "read_idx",
     "load_data",
     "build_dense_autoencoder",

@@ -638,6 +638,12 @@ def latent_maps(codes, labels, *, class_names=None, titles=None, title=None):
                 color=_DIGIT_COLOURS[int(k) % 10],
                 label=class_names[int(k)],
             )
+        # Zoom on the central 98 % of the codes: a few far-flung points
+        # (thin 1s, say) would otherwise squash every cluster into a corner.
+        low, high = np.percentile(points, [1, 99], axis=0)
+        margin = 0.1 * (high - low)
+        ax.set_xlim(low[0] - margin[0], high[0] + margin[0])
+        ax.set_ylim(low[1] - margin[1], high[1] + margin[1])
         ax.set_title((titles or {}).get(name, name))
         ax.set_xlabel("$z_1$")
         ax.set_ylabel("$z_2$")
