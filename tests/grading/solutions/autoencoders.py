@@ -311,7 +311,7 @@ def _autoencoder_sin_compilar(forma, dim_latente, unidades):
     model = construir_autoencoder(forma, dim_latente, unidades)
     import keras
 
-    return keras.Model(model.inputs, model.outputs)
+    return keras.Model(model.input, model.output)
 
 
 def _autoencoder_codigo_relu(forma, dim_latente, unidades):
