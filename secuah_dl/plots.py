@@ -1018,3 +1018,194 @@ __all__ += [
     "filter_responses",
     "signal_examples",
 ]
+
+
+# --- autoencoders ---
+
+__all__ += ["latent_maps", "digit_rows", "digit_grid", "novelty_histograms"]
+
+_DIGIT_COLOURS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
+
+
+def latent_maps(codes, labels, *, class_names=None, titles=None, title=None):
+    """The slides' "visual map": 2-D codes coloured by class, one panel per method.
+
+    Args:
+        codes: dict of str -> array `(n, 2)`. Codes by method, e.g.
+            `{"PCA": ..., "autoencoder": ...}`.
+        labels: array `(n,)` of class indices.
+        class_names: list of str or None. Legend entries.
+        titles: dict of str -> str or None. Panel titles by method.
+        title: str or None. Figure title.
+
+    Returns:
+        `matplotlib.figure.Figure`.
+
+    Raises:
+        ValueError: if a code array is not `(n, 2)`.
+    """
+    labels = np.asarray(labels)
+    figure = Figure(figsize=(4.3 * len(codes) + 1.2, 4.2), layout="constrained")
+    axes = figure.subplots(1, len(codes), squeeze=False)[0]
+    classes = np.unique(labels)
+    class_names = class_names or [str(k) for k in classes]
+    for ax, (name, points) in zip(axes, codes.items()):
+        points = np.asarray(points)
+        if points.shape != (len(labels), 2):
+            raise ValueError(
+                f"codes[{name!r}] must have shape ({len(labels)}, 2). "
+                f"Received: shape {points.shape}"
+            )
+        for k in classes:
+            mask = labels == k
+            ax.scatter(
+                points[mask, 0],
+                points[mask, 1],
+                s=4,
+                alpha=0.7,
+                color=_DIGIT_COLOURS[int(k) % 10],
+                label=class_names[int(k)],
+            )
+        # Zoom on the central 98 % of the codes: a few far-flung points
+        # (thin 1s, say) would otherwise squash every cluster into a corner.
+        low, high = np.percentile(points, [1, 99], axis=0)
+        margin = 0.1 * (high - low)
+        ax.set_xlim(low[0] - margin[0], high[0] + margin[0])
+        ax.set_ylim(low[1] - margin[1], high[1] + margin[1])
+        ax.set_title((titles or {}).get(name, name))
+        ax.set_xlabel("$z_1$")
+        ax.set_ylabel("$z_2$")
+    handles, names = axes[-1].get_legend_handles_labels()
+    figure.legend(handles, names, loc="outside right center", markerscale=3, fontsize=8)
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
+def _tile(images, columns, gap=1):
+    """Grey images `(n, h, w[, 1])` tiled on one canvas, grey lines between them."""
+    images = np.asarray(images, dtype="float32").reshape(
+        len(images), *np.shape(images)[1:3]
+    )
+    rows = int(np.ceil(len(images) / columns))
+    height, width = images.shape[1:3]
+    canvas = np.full((rows * (height + gap) - gap, columns * (width + gap) - gap), 0.5)
+    for index, image in enumerate(images):
+        top, left = divmod(index, columns)
+        top, left = top * (height + gap), left * (width + gap)
+        canvas[top : top + height, left : left + width] = image
+    return canvas
+
+
+def digit_grid(images, *, columns=8, extent=None, title=None):
+    """Images in [0, 1] tiled in a grid (generated digits, a decoded manifold).
+
+    Args:
+        images: array `(n, height, width[, 1])` in [0, 1].
+        columns: int. Images per row. Defaults to `8`.
+        extent: tuple `(low, high)` or None. Axis range of a latent grid
+            (e.g. N(0, 1) quantiles); `None` hides the axes.
+        title: str or None. Figure title.
+
+    Returns:
+        `matplotlib.figure.Figure`.
+
+    Raises:
+        ValueError: if `images` is empty.
+    """
+    if not len(images):
+        raise ValueError("`images` must hold at least one image. Received: 0 images")
+    canvas = _tile(images, columns)
+    size = min(7.0, 0.6 * columns + 1)
+    figure = Figure(
+        figsize=(size, size * canvas.shape[0] / canvas.shape[1] + 0.4),
+        layout="constrained",
+    )
+    ax = figure.subplots()
+    if extent is None:
+        ax.imshow(canvas, cmap="gray", vmin=0.0, vmax=1.0)
+        ax.axis("off")
+    else:
+        low, high = extent
+        ax.imshow(
+            canvas, cmap="gray", vmin=0.0, vmax=1.0, extent=(low, high, low, high)
+        )
+        ax.set_xlabel("$z_1$")
+        ax.set_ylabel("$z_2$")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return figure
+
+
+def digit_rows(rows, *, row_titles=None, num_images=10, title=None):
+    """Rows of images side by side: originals, reconstructions, epochs of a GAN...
+
+    Args:
+        rows: list of arrays `(n, height, width[, 1])` in [0, 1]. One row each.
+        row_titles: list of str or None. Label of each row.
+        num_images: int. Images per row. Defaults to `10`.
+        title: str or None. Figure title.
+
+    Returns:
+        `matplotlib.figure.Figure`.
+
+    Raises:
+        ValueError: if `rows` is empty.
+    """
+    if not len(rows):
+        raise ValueError("`rows` must hold at least one array of images. Received: []")
+    num_images = min(num_images, *(len(r) for r in rows))
+    canvas = _tile(
+        np.concatenate([np.asarray(r)[:num_images] for r in rows]), num_images
+    )
+    height = canvas.shape[0] / len(rows)
+    figure = Figure(
+        figsize=(0.75 * num_images + 1.3, 0.75 * len(rows) + 0.5), layout="constrained"
+    )
+    ax = figure.subplots()
+    ax.imshow(canvas, cmap="gray", vmin=0.0, vmax=1.0)
+    ax.set_xticks([])
+    ax.set_yticks((np.arange(len(rows)) + 0.5) * height - 0.5)
+    ax.set_yticklabels(row_titles or [""] * len(rows), fontsize=9)
+    ax.tick_params(length=0)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return figure
+
+
+def novelty_histograms(known_scores, novel_scores, *, auc=None, title=None):
+    """Histograms of the residuals of known and never-seen images.
+
+    Args:
+        known_scores: array. Residuals of held-out images of known classes.
+        novel_scores: array. Residuals of images of the unseen class.
+        auc: float or None. ROC-AUC to show in the title.
+        title: str or None. Figure title.
+
+    Returns:
+        `matplotlib.figure.Figure`.
+    """
+    figure = Figure(figsize=(6, 3.6), layout="constrained")
+    ax = figure.subplots()
+    bins = np.histogram_bin_edges(np.concatenate([known_scores, novel_scores]), bins=40)
+    ax.hist(known_scores, bins=bins, alpha=0.6, density=True, label="clases conocidas")
+    ax.hist(novel_scores, bins=bins, alpha=0.6, density=True, label="clase nueva")
+    ax.set_xlabel(r"residuo $r = \|x - \hat{x}\|^2$")
+    ax.set_ylabel("densidad")
+    ax.legend()
+    text = title or "Detección de novedades por el residuo"
+    if auc is not None:
+        text += f" (AUC ROC = {auc:.3f})"
+    ax.set_title(text, fontsize=10)
+    return figure

@@ -623,10 +623,8 @@ def _grade_one(path, content, exercises, settings, keep_dir, reaper):
                 if status == "timeout"
                 else "Sin resultado: la entrega no llegó a comprobarse."
             )
-        # The verdict is decided here, from data. Legacy exercises
-        # (exercises/_legacy.py) send their cases as that data, so their
-        # grade can still be forged by the student's process until they
-        # are rewritten as probe/judge pairs.
+        # The verdict is decided here: the judge runs in this process on
+        # the data the probe collected.
         result = core.verdict(exercise, collected, seed)
         points[exercise.id] = exercise.points
         score = float(result.score) if math.isfinite(result.score) else 0.0

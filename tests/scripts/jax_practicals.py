@@ -59,7 +59,7 @@ report["fundamentals_gradient_norms"] = len(norms)
 images = np.random.default_rng(0).random((70, 8, 8, 1)).astype("float32")
 vae_ds = tf.data.Dataset.from_tensor_slices((images, images)).batch(16)
 with strategy.scope():
-    vae = autoencoders.build_vae((8, 8, 1), 2, seed=0, hidden_units=(16, 8))
+    vae = autoencoders.build_vae((8, 8, 1), 2, seed=0, filters=(4, 8))
 history = training.fit(vae, vae_ds, vae_ds, epochs=2, strategy=strategy, verbose=0)
 report["vae_loss"] = history.history["loss"]
 report["vae_codes_shape"] = list(np.shape(autoencoders.encode(vae, images[:5])))

@@ -1,64 +1,269 @@
-"""Exercises of `06_autoencoders.ipynb` (statements in Spanish).
+"""Exercises of `06_autoencoders.ipynb` and `08_gan.ipynb` (statements in Spanish).
 
-Transitional: these checkers still judge in the student's process
-(`legacy`); they move to probe/judge pairs with the workbook rewrite.
+Each probe runs the student's answer on inputs drawn from `seed` (in the
+student's process) and returns plain data; each judge recomputes what was
+expected from the same seed (in the grader's process) and never sees the
+answer.
 """
+
+import math
 
 import numpy as np
 
-from secuah_dl.grading.core import Case, call_answer
-from secuah_dl.grading.exercises._legacy import legacy
+from secuah_dl.grading.core import Case, Exercise, NotAnswered, call_answer
+from secuah_dl.grading.probes import activation_after, describe_model, to_numpy
+
+AUTOENCODERS = "06_autoencoders.ipynb"
+GAN = "08_gan.ipynb"
 
 
-def _check_vae_muestreo(answer):
-    rng = np.random.default_rng(5)
-    z_mean = rng.normal(size=(4, 2))
-    z_log_var = rng.normal(size=(4, 2))
-    epsilon = rng.normal(size=(4, 2))
-    got = np.asarray(
-        call_answer(answer, z_mean.copy(), z_log_var.copy(), epsilon.copy()),
-        dtype="float64",
+def _own(answer):
+    """Refuses the package's own functions handed in as answers."""
+    if getattr(answer, "__module__", "").startswith("secuah_dl"):
+        raise NotAnswered(
+            f"Has entregado `{answer.__module__}.{answer.__name__}`, una función del "
+            "propio paquete: escribe tú el código."
+        )
+    return answer
+
+
+def _array(value):
+    """`value` as a float64 array (a float when 0-d), or None when not numbers."""
+    try:
+        array = np.asarray(to_numpy(value), dtype="float64")
+    except (TypeError, ValueError):
+        return None
+    return float(array) if array.ndim == 0 else array  # the wire makes 0-d arrays 1-d
+
+
+def _close(got, expected):
+    got = None if got is None else np.asarray(got, dtype="float64")
+    return (
+        got is not None
+        and got.shape == np.shape(expected)
+        and bool(np.allclose(got, expected, rtol=1e-4, atol=1e-5))
     )
-    expected = z_mean + np.exp(0.5 * z_log_var) * epsilon
-    shape_ok = got.shape == expected.shape
-    if shape_ok and np.allclose(got, z_mean + np.exp(z_log_var) * epsilon):
+
+
+def _layers(description, *types):
+    """[(op, activation after it)] of the ops of `types`, in order."""
+    ops = description.get("ops") or []
+    return [
+        (op, activation_after(description, i))
+        for i, op in enumerate(ops)
+        if op.get("type") in types
+    ]
+
+
+def _model_or_none(answer, *args):
+    import keras
+
+    model = call_answer(_own(answer), *args)
+    return model if isinstance(model, keras.Model) else None
+
+
+def _not_a_model():
+    return [Case("devuelve un modelo de Keras", False, "Termina con `return model`.")]
+
+
+# ---------------------------------------------------------------- ae_denso
+
+
+def _ae_configs(seed):
+    rng = np.random.default_rng(seed)
+    first = [(64, 32), (128, 64), (96, 48, 24)][rng.integers(3)]
+    return [
+        ((28, 28, 1), int(rng.integers(2, 5)), first),
+        ((12, 12, 1), int(rng.integers(5, 9)), (int(rng.choice([16, 24, 32])),)),
+    ]
+
+
+def _dense_params(sizes):
+    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+def _probe_ae_denso(answer, seed):
+    found = []
+    for shape, latent, units in _ae_configs(seed):
+        model = _model_or_none(answer, shape, latent, units)
+        if model is None:
+            return {"model": False}
+        entry = {"model": describe_model(model)}
+        for name in ("encoder", "decoder"):
+            try:
+                entry[name] = describe_model(model.get_layer(name))
+            except ValueError:
+                entry[name] = None
+        images = np.random.default_rng(seed).random((4, *shape)).astype("float32")
+        entry["outputs"] = to_numpy(model(images, training=False)).astype("float64")
+        found.append(entry)
+    return {"model": True, "configs": found}
+
+
+def _judge_ae_denso(data, seed):
+    if not isinstance(data, dict) or not data.get("model"):
+        return _not_a_model()
+    nested = encoder_ok = decoder_ok = params_ok = compiled = True
+    relu_code = sigmoid_missing = not_reversed = False
+    for (shape, latent, units), entry in zip(_ae_configs(seed), data["configs"]):
+        encoder, decoder = entry.get("encoder"), entry.get("decoder")
+        if not encoder or not decoder:
+            nested = encoder_ok = decoder_ok = params_ok = False
+            continue
+        size = math.prod(shape)
+        got_encoder = [(op.get("units"), act) for op, act in _layers(encoder, "Dense")]
+        want_encoder = [(u, "relu") for u in units] + [(latent, "linear")]
+        encoder_ok &= got_encoder == want_encoder and encoder.get("outputs") == [
+            [-1, latent]
+        ]
+        relu_code |= got_encoder[-1:] == [(latent, "relu")]
+        got_decoder = [(op.get("units"), act) for op, act in _layers(decoder, "Dense")]
+        want_decoder = [(u, "relu") for u in reversed(units)] + [(size, "sigmoid")]
+        outputs = np.asarray(entry.get("outputs"))
+        decoder_ok &= (
+            got_decoder == want_decoder
+            and outputs.shape == (4, *shape)
+            and bool(np.all((outputs >= 0) & (outputs <= 1)))
+        )
+        sigmoid_missing |= bool(got_decoder) and got_decoder[-1] != (size, "sigmoid")
+        not_reversed |= (
+            [u for u, _ in got_decoder[:-1]] == list(units) != list(reversed(units))
+        )
+        sizes = [size, *units, latent]
+        params_ok &= encoder.get("params") == _dense_params(sizes) and decoder.get(
+            "params"
+        ) == _dense_params(sizes[::-1])
+        info = entry["model"]
+        compiled &= bool(
+            info.get("compiled")
+            and (info.get("optimizer") or {}).get("class") == "Adam"
+            and info.get("loss") == "binary_crossentropy"
+        )
+    if relu_code:
+        encoder_hint = "El código (la última Dense del codificador, de dim_latente unidades) es lineal: sin activación."
+    else:
+        encoder_hint = "Codificador: Flatten y una Dense(u, activation='relu') por cada u de `unidades`, y luego Dense(dim_latente) lineal."
+    if sigmoid_missing:
+        decoder_hint = "La última capa del decodificador es Dense(alto·ancho·canales, activation='sigmoid'): píxeles en [0, 1]."
+    elif not_reversed:
+        decoder_hint = (
+            "El decodificador recorre `unidades` en orden inverso: reversed(unidades)."
+        )
+    else:
+        decoder_hint = "Decodificador: Dense(u, relu) por cada u de reversed(unidades), Dense(alto·ancho·canales, sigmoid) y Reshape(forma)."
+    return [
+        Case("devuelve un modelo de Keras", True),
+        Case(
+            "contiene los submodelos 'encoder' y 'decoder'",
+            nested,
+            "Crea dos keras.Model con name='encoder' y name='decoder' y encadénalos: decoder(encoder(x)).",
+        ),
+        Case(
+            "codificador: Dense relu y código lineal",
+            encoder_ok,
+            encoder_hint,
+            weight=2.0,
+        ),
+        Case(
+            "decodificador simétrico con salida sigmoid",
+            decoder_ok,
+            decoder_hint,
+            weight=2.0,
+        ),
+        Case(
+            "número de parámetros",
+            params_ok,
+            "Sólo capas Dense (y Flatten/Reshape, sin parámetros) en el codificador y el decodificador.",
+        ),
+        Case(
+            "compilado con Adam y binary_crossentropy",
+            compiled,
+            "compílalo: model.compile(optimizer='adam', loss='binary_crossentropy').",
+        ),
+    ]
+
+
+# ---------------------------------------------------------------- vae_muestreo
+
+
+def _vae_inputs(seed, scale=1.0):
+    rng = np.random.default_rng(seed)
+    n, d = int(rng.integers(3, 7)), int(rng.integers(2, 5))
+    return (
+        rng.normal(size=(n, d)) * scale,
+        rng.normal(size=(n, d)),
+        rng.normal(size=(n, d)),
+    )
+
+
+def _probe_vae_muestreo(answer, seed):
+    z_mean, z_log_var, epsilon = _vae_inputs(seed)
+    answer = _own(answer)
+    return {
+        "z": _array(
+            call_answer(answer, z_mean.copy(), z_log_var.copy(), epsilon.copy())
+        ),
+        "zero": _array(
+            call_answer(answer, z_mean.copy(), z_log_var.copy(), np.zeros_like(z_mean))
+        ),
+    }
+
+
+def _judge_vae_muestreo(data, seed):
+    z_mean, z_log_var, epsilon = _vae_inputs(seed)
+    got = data.get("z") if isinstance(data, dict) else None
+    if _close(got, z_mean + np.exp(z_log_var) * epsilon):
         hint = "La desviación típica es exp(0.5 · log_var), no exp(log_var)."
-    elif shape_ok and np.allclose(got, z_mean + z_log_var * epsilon):
+    elif _close(got, z_mean + z_log_var * epsilon):
         hint = "z_log_var es el LOGARITMO de la varianza: la desviación típica es exp(0.5 · z_log_var)."
     else:
         hint = "Truco de reparametrización: z = z_mean + σ · ε con σ = exp(0.5 · z_log_var)."
-    zero = np.asarray(
-        call_answer(answer, z_mean.copy(), z_log_var.copy(), np.zeros((4, 2))),
-        dtype="float64",
-    )
     return [
-        Case("z = μ + σ·ε", shape_ok and np.allclose(got, expected), hint, weight=2.0),
+        Case(
+            "z = μ + σ·ε",
+            _close(got, z_mean + np.exp(0.5 * z_log_var) * epsilon),
+            hint,
+            weight=2.0,
+        ),
         Case(
             "con ε = 0 devuelve la media",
-            zero.shape == z_mean.shape and np.allclose(zero, z_mean),
+            _close(data.get("zero") if isinstance(data, dict) else None, z_mean),
             "Con ε = 0 el ruido desaparece y z debe ser exactamente z_mean.",
         ),
     ]
 
 
-def _check_vae_kl(answer):
-    rng = np.random.default_rng(9)
-    z_mean = rng.normal(size=(6, 2))
-    z_log_var = rng.normal(size=(6, 2))
-    got = call_answer(answer, z_mean.copy(), z_log_var.copy())
-    per_sample = -0.5 * np.sum(1 + z_log_var - z_mean**2 - np.exp(z_log_var), axis=1)
-    expected = float(per_sample.mean())
-    scalar = np.ndim(got) == 0
-    value = float(got) if scalar else float("nan")
-    if scalar and np.isclose(value, -expected):
-        hint = "Falta el signo: KL = -0.5 · (1 + log σ² - μ² - σ²), que es siempre ≥ 0."
-    elif scalar and np.isclose(
-        value, float((-0.5 * (1 + z_log_var - z_mean**2 - np.exp(z_log_var))).mean())
-    ):
+# ---------------------------------------------------------------- vae_kl
+
+
+def _probe_vae_kl(answer, seed):
+    z_mean, z_log_var, _ = _vae_inputs(seed)
+    answer = _own(answer)
+    return {
+        "kl": _array(call_answer(answer, z_mean.copy(), z_log_var.copy())),
+        "standard": _array(
+            call_answer(answer, np.zeros_like(z_mean), np.zeros_like(z_log_var))
+        ),
+    }
+
+
+def _judge_vae_kl(data, seed):
+    z_mean, z_log_var, _ = _vae_inputs(seed)
+    terms = -0.5 * (1 + z_log_var - z_mean**2 - np.exp(z_log_var))
+    got = data.get("kl") if isinstance(data, dict) else None
+    scalar = got is not None and np.ndim(got) == 0
+    expected = terms.sum(axis=1).mean()
+    if scalar and np.isclose(got, -expected):
+        hint = (
+            "Falta el signo: KL = -0.5 · Σ(1 + log σ² - μ² - σ²), que es siempre ≥ 0."
+        )
+    elif scalar and np.isclose(got, terms.mean()):
         hint = "Suma sobre las dimensiones latentes (axis=1) y luego promedia sobre el lote."
+    elif got is not None and np.shape(got) == (len(z_mean),):
+        hint = "Devuelve un escalar: promedia sobre el lote."
     else:
         hint = "KL(N(μ, σ²) ‖ N(0, 1)) = -0.5 · Σ (1 + log σ² - μ² - σ²) por ejemplo, promediada en el lote."
-    standard = call_answer(answer, np.zeros((3, 2)), np.zeros((3, 2)))
+    standard = data.get("standard") if isinstance(data, dict) else None
     return [
         Case(
             "devuelve un número (la media del lote)",
@@ -67,79 +272,445 @@ def _check_vae_kl(answer):
         ),
         Case(
             "coincide con la fórmula",
-            scalar and np.isclose(value, expected),
+            scalar and np.isclose(got, expected),
             hint,
             weight=2.0,
         ),
         Case(
             "KL = 0 cuando la codificación ya es N(0, 1)",
-            np.ndim(standard) == 0 and abs(float(standard)) < 1e-9,
+            standard is not None
+            and np.ndim(standard) == 0
+            and abs(float(standard)) < 1e-9,
             "Con μ = 0 y log σ² = 0 la divergencia debe ser exactamente 0.",
         ),
     ]
 
 
-def _check_residuos(answer):
-    rng = np.random.default_rng(2)
-    x = rng.random((5, 8, 8, 1))
-    x_rec = rng.random((5, 8, 8, 1))
-    got = np.asarray(call_answer(answer, x.copy(), x_rec.copy()), dtype="float64")
-    expected = ((x - x_rec) ** 2).reshape(5, -1).sum(axis=1)
-    cases = [
-        Case(
-            "un residuo por imagen",
-            got.shape == (5,),
-            "Devuelve un valor por imagen: suma sobre todos los ejes menos el primero.",
-        ),
-        Case(
-            "r = ||x − x̂||²",
-            got.shape == (5,) and np.allclose(got, expected),
-            "Eleva al cuadrado la diferencia y SUMA (no promedies, no hagas la raíz).",
-            weight=2.0,
-        ),
-    ]
+# ---------------------------------------------------------------- ae_residuos
+
+
+def _residual_inputs(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(4, 9))
+    return rng.random((n, 6, 6, 1)), rng.random((n, 6, 6, 1))
+
+
+def _probe_ae_residuos(answer, seed):
+    x, rebuilt = _residual_inputs(seed)
+    answer = _own(answer)
+    images = _array(call_answer(answer, x.copy(), rebuilt.copy()))
     try:
-        flat = np.asarray(
-            call_answer(answer, x.reshape(5, -1), x_rec.reshape(5, -1)), dtype="float64"
+        vectors = _array(
+            call_answer(answer, x.reshape(len(x), -1), rebuilt.reshape(len(x), -1))
         )
     except Exception:  # noqa: BLE001 - a case of its own, not a crash of the check
-        flat = np.full(0, np.nan)
-    cases.append(
-        Case(
-            "funciona también con vectores (n, 64)",
-            flat.shape == (5,) and np.allclose(flat, expected),
-            "No supongas imágenes 4-D: aplana cada ejemplo (reshape(len(x), -1)).",
+        vectors = None
+    return {"images": images, "vectors": vectors}
+
+
+def _judge_ae_residuos(data, seed):
+    x, rebuilt = _residual_inputs(seed)
+    expected = ((x - rebuilt) ** 2).reshape(len(x), -1).sum(axis=1)
+    got = data.get("images") if isinstance(data, dict) else None
+    shaped = got is not None and np.shape(got) == (len(x),)
+    if shaped and _close(got, expected / x[0].size):
+        hint = (
+            "Eleva al cuadrado la diferencia y SUMA (no promedies, no hagas la raíz)."
         )
+    elif shaped and _close(got, np.sqrt(expected)):
+        hint = "r = ||x − x̂||² es la norma AL CUADRADO: no hagas la raíz."
+    else:
+        hint = "Eleva al cuadrado la diferencia y SUMA sobre todos los ejes menos el primero."
+    return [
+        Case(
+            "un residuo por imagen",
+            shaped,
+            "Devuelve un valor por imagen: suma sobre todos los ejes menos el primero.",
+        ),
+        Case("r = ||x − x̂||²", shaped and _close(got, expected), hint, weight=2.0),
+        Case(
+            "funciona también con vectores (n, 36)",
+            _close(data.get("vectors") if isinstance(data, dict) else None, expected),
+            "No supongas imágenes 4-D: aplana cada ejemplo (reshape(len(x), -1)).",
+        ),
+    ]
+
+
+# ---------------------------------------------------------------- gan_generador
+
+
+def _generator_configs(seed):
+    rng = np.random.default_rng(seed)
+    pairs = [(32, 16), (16, 8), (24, 12), (8, 4)]
+    first, second = rng.choice(len(pairs), 2, replace=False)
+    return [
+        (int(rng.choice([16, 32, 64])), pairs[first]),
+        (int(rng.choice([8, 20])), pairs[second]),
+    ]
+
+
+def _probe_gan_generador(answer, seed):
+    found = []
+    for latent, filters in _generator_configs(seed):
+        model = _model_or_none(answer, latent, filters)
+        if model is None:
+            return {"model": False}
+        noise = np.random.default_rng(seed).normal(size=(3, latent)).astype("float32")
+        found.append(
+            {
+                "description": describe_model(model),
+                "outputs": to_numpy(model(noise, training=False)).astype("float64"),
+            }
+        )
+    return {"model": True, "configs": found}
+
+
+def _generator_params(latent, filters):
+    first, second = filters
+    return (
+        latent * 49 * first
+        + 49 * first
+        + 16 * first * first
+        + first
+        + 16 * first * second
+        + second
+        + 49 * second
+        + 1
     )
-    return cases
+
+
+def _judge_gan_generador(data, seed):
+    if not isinstance(data, dict) or not data.get("model"):
+        return _not_a_model()
+    start_ok = upsample_ok = output_ok = params_ok = True
+    sigmoid_missing = leaky_missing = False
+    for (latent, (first, second)), entry in zip(
+        _generator_configs(seed), data["configs"]
+    ):
+        description = entry["description"]
+        dense = _layers(description, "Dense")
+        reshape = _layers(description, "Reshape")
+        start_ok &= (
+            [(op.get("units"), act) for op, act in dense]
+            == [(49 * first, "leaky_relu")]
+            and len(reshape) == 1
+            and list(reshape[0][0].get("target_shape") or []) == [7, 7, first]
+        )
+        transposed = _layers(description, "Conv2DTranspose")
+        got = [
+            (
+                op.get("filters"),
+                op.get("kernel_size"),
+                op.get("strides"),
+                op.get("padding"),
+                act,
+            )
+            for op, act in transposed
+        ]
+        upsample_ok &= got == [
+            (count, [4, 4], [2, 2], "same", "leaky_relu") for count in (first, second)
+        ]
+        leaky_missing |= any(act != "leaky_relu" for *_, act in got)
+        convs = _layers(description, "Conv2D")
+        outputs = np.asarray(entry.get("outputs"))
+        last = [
+            (op.get("filters"), op.get("kernel_size"), op.get("padding"), act)
+            for op, act in convs
+        ]
+        output_ok &= (
+            last == [(1, [7, 7], "same", "sigmoid")]
+            and outputs.shape == (3, 28, 28, 1)
+            and bool(np.all((outputs >= 0) & (outputs <= 1)))
+        )
+        sigmoid_missing |= bool(last) and last[-1][-1] != "sigmoid"
+        params_ok &= description.get("params") == _generator_params(
+            latent, (first, second)
+        )
+    return [
+        Case("devuelve un modelo de Keras", True),
+        Case(
+            "Dense(7·7·filtros[0]) + LeakyReLU + Reshape((7, 7, filtros[0]))",
+            start_ok,
+            "Empieza con layers.Dense(7 * 7 * filtros[0]), layers.LeakyReLU(0.2) y "
+            "layers.Reshape((7, 7, filtros[0])).",
+        ),
+        Case(
+            "dos Conv2DTranspose(f, 4, strides=2, padding='same') con LeakyReLU",
+            upsample_ok,
+            "Cada LeakyReLU(0.2) va detrás de su Conv2DTranspose."
+            if leaky_missing
+            else "Cada Conv2DTranspose(f, 4, strides=2, padding='same') duplica alto y "
+            "ancho: 7 → 14 → 28, con f = filtros[0] y luego filtros[1].",
+            weight=2.0,
+        ),
+        Case(
+            "salida Conv2D(1, 7, sigmoid) de 28×28×1 en [0, 1]",
+            output_ok,
+            "La última capa es layers.Conv2D(1, 7, padding='same', activation='sigmoid'): "
+            "una imagen de píxeles en [0, 1]."
+            if sigmoid_missing
+            else "Termina con layers.Conv2D(1, 7, padding='same', activation='sigmoid').",
+        ),
+        Case(
+            "número de parámetros",
+            params_ok,
+            "Revisa las capas y sus tamaños: el número de parámetros no coincide.",
+        ),
+    ]
+
+
+# ---------------------------------------------------------------- gan_discriminador
+
+
+def _discriminator_configs(seed):
+    rng = np.random.default_rng(seed)
+    pairs = [(16, 32), (8, 16), (12, 24), (32, 64)]
+    first, second = rng.choice(len(pairs), 2, replace=False)
+    return [pairs[first], pairs[second]]
+
+
+def _probe_gan_discriminador(answer, seed):
+    found = []
+    images = np.random.default_rng(seed).random((3, 28, 28, 1)).astype("float32")
+    for filters in _discriminator_configs(seed):
+        model = _model_or_none(answer, filters)
+        if model is None:
+            return {"model": False}
+        found.append(
+            {
+                "description": describe_model(model),
+                "outputs": to_numpy(model(images, training=False)).astype("float64"),
+            }
+        )
+    return {"model": True, "configs": found}
+
+
+def _judge_gan_discriminador(data, seed):
+    if not isinstance(data, dict) or not data.get("model"):
+        return _not_a_model()
+    convs_ok = logit_ok = params_ok = True
+    sigmoid = False
+    for (first, second), entry in zip(_discriminator_configs(seed), data["configs"]):
+        description = entry["description"]
+        convs = _layers(description, "Conv2D")
+        got = [
+            (
+                op.get("filters"),
+                op.get("kernel_size"),
+                op.get("strides"),
+                op.get("padding"),
+                act,
+            )
+            for op, act in convs
+        ]
+        convs_ok &= got == [
+            (count, [4, 4], [2, 2], "same", "leaky_relu") for count in (first, second)
+        ]
+        dense = _layers(description, "Dense")
+        outputs = np.asarray(entry.get("outputs"))
+        logit_ok &= [(op.get("units"), act) for op, act in dense] == [
+            (1, "linear")
+        ] and outputs.shape == (3, 1)
+        sigmoid |= bool(dense) and dense[-1][1] == "sigmoid"
+        weights = 16 * first + 16 * first * second + 49 * second + 1
+        params_ok &= description.get("params") in (weights, weights + first + second)
+    return [
+        Case("devuelve un modelo de Keras", True),
+        Case(
+            "dos Conv2D(f, 4, strides=2, padding='same') con LeakyReLU",
+            convs_ok,
+            "Cada Conv2D(f, 4, strides=2, padding='same') va seguida de LeakyReLU(0.2); "
+            "f = filtros[0] y luego filtros[1].",
+            weight=2.0,
+        ),
+        Case(
+            "un logit por imagen: Dense(1) sin activación",
+            logit_ok,
+            "Devuelve logits: la última Dense(1) sin activación (las pérdidas usan from_logits=True)."
+            if sigmoid
+            else "Termina con layers.Flatten(), layers.Dropout(0.3) y layers.Dense(1).",
+        ),
+        Case(
+            "número de parámetros",
+            params_ok,
+            "Revisa las capas: el número de parámetros no coincide.",
+        ),
+    ]
+
+
+# ---------------------------------------------------------------- gan_perdidas
+
+
+def _softplus(x):
+    return np.logaddexp(0.0, x)
+
+
+def _gan_inputs(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 10))
+    return [
+        (rng.normal(1.0, 2.0, (n, 1)), rng.normal(-1.0, 2.0, (n, 1))),
+        (rng.normal(0.0, 1.0, (n + 2, 1)), rng.normal(0.5, 1.0, (n + 2, 1))),
+    ]
+
+
+def _gan_losses(real, fake):
+    return [
+        _softplus(-real).mean() + _softplus(fake).mean(),
+        _softplus(-fake).mean(),
+    ]
+
+
+def _probe_gan_perdidas(answer, seed):
+    answer = _own(answer)
+    found = []
+    for real, fake in _gan_inputs(seed):
+        got = call_answer(answer, real.astype("float32"), fake.astype("float32"))
+        if not isinstance(got, (list, tuple)) or len(got) != 2:
+            found.append(None)
+            continue
+        found.append([_array(value) for value in got])
+    return found
+
+
+def _judge_gan_perdidas(data, seed):
+    cases = _gan_inputs(seed)
+    if not isinstance(data, list) or len(data) != len(cases) or None in data:
+        return [
+            Case(
+                "devuelve (pérdida del discriminador, pérdida del generador)",
+                False,
+                "Devuelve una tupla de dos números: return perdida_d, perdida_g.",
+            )
+        ]
+    d_ok = g_ok = True
+    saturating = swapped = probabilities = halved = False
+    for (real, fake), got in zip(cases, data):
+        d, g = (
+            float(np.reshape(v, -1)[0]) if v is not None and np.size(v) == 1 else None
+            for v in got
+        )
+        want_d, want_g = _gan_losses(real, fake)
+        d_ok &= d is not None and np.isclose(d, want_d, rtol=1e-4)
+        g_ok &= g is not None and np.isclose(g, want_g, rtol=1e-4)
+        if g is not None:
+            saturating |= np.isclose(g, -_softplus(fake).mean(), rtol=1e-4)
+        if d is not None:
+            swapped |= np.isclose(
+                d, _softplus(real).mean() + _softplus(-fake).mean(), rtol=1e-4
+            )
+            halved |= np.isclose(d, want_d / 2, rtol=1e-4)
+            p_real, p_fake = (
+                np.clip(real, 1e-7, 1 - 1e-7),
+                np.clip(fake, 1e-7, 1 - 1e-7),
+            )
+            as_probabilities = -np.log(p_real).mean() - np.log(1 - p_fake).mean()
+            probabilities |= np.isclose(d, as_probabilities, rtol=1e-3)
+    if swapped:
+        d_hint = "Las imágenes reales llevan etiqueta 1 y las generadas 0 (para el discriminador)."
+    elif halved:
+        d_hint = "Suma las dos medias (reales y generadas), no las promedies."
+    elif probabilities:
+        d_hint = (
+            "Las salidas son logits: usa from_logits=True (o la fórmula con softplus)."
+        )
+    else:
+        d_hint = "perdida_d = BCE(1, logits_reales) + BCE(0, logits_falsos), cada una promediada en el lote."
+    g_hint = (
+        "Usa la pérdida NO saturante del generador: BCE(1, logits_falsos), no −BCE(0, logits_falsos)."
+        if saturating
+        else "perdida_g = BCE(1, logits_falsos): el generador quiere que el discriminador diga «real»."
+    )
+    return [
+        Case("devuelve (pérdida del discriminador, pérdida del generador)", True),
+        Case("pérdida del discriminador", d_ok, d_hint, weight=2.0),
+        Case("pérdida del generador (no saturante)", g_ok, g_hint, weight=2.0),
+    ]
 
 
 EXERCISES = [
-    legacy(
+    Exercise(
+        "ae_denso",
+        AUTOENCODERS,
+        "Escribe `construir_autoencoder(forma, dim_latente, unidades)` que devuelva el "
+        "autoencoder denso **compilado** (Adam, `binary_crossentropy`): un modelo con dos "
+        "submodelos, `name='encoder'` (Flatten, una `Dense(u, relu)` por cada `u` de "
+        "`unidades`, `Dense(dim_latente)` lineal) y `name='decoder'` (una `Dense(u, relu)` "
+        "por cada `u` de `unidades` en orden inverso, `Dense(alto·ancho·canales, "
+        "sigmoid)` y `Reshape(forma)`).",
+        3,
+        "construir_autoencoder",
+        _probe_ae_denso,
+        _judge_ae_denso,
+        kind="modelo",
+    ),
+    Exercise(
         "vae_muestreo",
-        "06_autoencoders.ipynb",
-        "Escribe `muestreo(z_mean, z_log_var, epsilon)`: el truco de reparametrización del VAE "
-        "(la capa de muestreo), con NumPy.",
+        AUTOENCODERS,
+        "Escribe `muestreo(z_mean, z_log_var, epsilon)`: el truco de reparametrización del "
+        "VAE, z = z_mean + exp(0.5 · z_log_var) · epsilon (NumPy o `keras.ops`).",
         2,
-        _check_vae_muestreo,
-        answer="muestreo",
+        "muestreo",
+        _probe_vae_muestreo,
+        _judge_vae_muestreo,
     ),
-    legacy(
+    Exercise(
         "vae_kl",
-        "06_autoencoders.ipynb",
+        AUTOENCODERS,
         "Escribe `divergencia_kl(z_mean, z_log_var)`: el término KL de la pérdida del VAE, "
-        "promediado sobre el lote.",
+        "sumado sobre las dimensiones latentes y promediado sobre el lote (un número).",
         2,
-        _check_vae_kl,
-        answer="divergencia_kl",
+        "divergencia_kl",
+        _probe_vae_kl,
+        _judge_vae_kl,
     ),
-    legacy(
+    Exercise(
         "ae_residuos",
-        "06_autoencoders.ipynb",
-        "Escribe `residuos(x, x_reconstruida)`: el error de reconstrucción r = ||x − x̂||² de "
-        "cada ejemplo, la puntuación de novedad de las transparencias.",
+        AUTOENCODERS,
+        "Escribe `residuos(x, x_reconstruida)`: el error de reconstrucción r = ||x − x̂||² "
+        "de cada ejemplo (un valor por fila, sea cual sea la forma de cada ejemplo).",
         2,
-        _check_residuos,
-        answer="residuos",
+        "residuos",
+        _probe_ae_residuos,
+        _judge_ae_residuos,
+    ),
+    Exercise(
+        "gan_generador",
+        GAN,
+        "Escribe `construir_generador(dim_latente, filtros)` que devuelva el generador "
+        "(sin compilar) para imágenes de 28×28×1: `Dense(7·7·filtros[0])`, "
+        "`LeakyReLU(0.2)`, `Reshape((7, 7, filtros[0]))`, y para `f` en `filtros` una "
+        "`Conv2DTranspose(f, 4, strides=2, padding='same')` + `LeakyReLU(0.2)`; al final "
+        "`Conv2D(1, 7, padding='same', activation='sigmoid')`.",
+        3,
+        "construir_generador",
+        _probe_gan_generador,
+        _judge_gan_generador,
+        kind="modelo",
+    ),
+    Exercise(
+        "gan_discriminador",
+        GAN,
+        "Escribe `construir_discriminador(filtros)` que devuelva el discriminador (sin "
+        "compilar) para imágenes de 28×28×1: para `f` en `filtros` una `Conv2D(f, 4, "
+        "strides=2, padding='same', use_bias=False)` + `LeakyReLU(0.2)`; después "
+        "`Flatten()`, `Dropout(0.3)` y `Dense(1)` sin activación (un logit).",
+        2,
+        "construir_discriminador",
+        _probe_gan_discriminador,
+        _judge_gan_discriminador,
+        kind="modelo",
+    ),
+    Exercise(
+        "gan_perdidas",
+        GAN,
+        "Escribe `perdidas_gan(logits_reales, logits_falsos)` que devuelva la tupla "
+        "`(perdida_d, perdida_g)`: la del discriminador, BCE(1, reales) + BCE(0, falsos), "
+        "y la del generador (no saturante), BCE(1, falsos); entropías cruzadas binarias "
+        "sobre logits, cada una promediada en el lote.",
+        3,
+        "perdidas_gan",
+        _probe_gan_perdidas,
+        _judge_gan_perdidas,
     ),
 ]
