@@ -300,6 +300,9 @@ def prepare(exercises):
     Args:
         exercises: list of `Exercise`.
 
+    Returns:
+        None.
+
     Raises:
         ImportError: if a name in `forbidden` cannot be resolved.
     """

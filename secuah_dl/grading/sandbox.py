@@ -505,7 +505,11 @@ class Reaper:
             for pid in zombies:
                 if pid not in self._known:
                     _reap(pid)
-            strays = [pid for pid in alive if pid not in self._known]
+            # A zombie stays a root: a killed multi-threaded process shows
+            # its leader as a zombie while its other threads still exit,
+            # and its children are only handed over when the last one ends.
+            alive, zombies = _children(me)
+            strays = [pid for pid in alive + zombies if pid not in self._known]
             if not strays:
                 break
             tree = _descendants(strays)
