@@ -19,7 +19,6 @@ from secuah_dl.metrics import DESCRIPTORS, descriptor_table
 __all__ = [
     "save",
     "learning_curves",
-    "probability_maps",
     "confusion_matrix",
     "descriptor_histograms",
     "molecule_grid",
@@ -94,97 +93,6 @@ def learning_curves(history, *, metrics=None, title=None):
         ax.set_ylabel(name)
         ax.grid(alpha=0.3)
         ax.legend()
-    if title:
-        figure.suptitle(title)
-    return figure
-
-
-def probability_maps(
-    predict,
-    x,
-    y,
-    *,
-    grid_range=(-10.0, 10.0),
-    resolution=50,
-    class_names=None,
-    title=None,
-):
-    """The slides' decision map: probability of each class over a 2-D grid.
-
-    One panel per class shows P(class | point) over a `resolution` x
-    `resolution` grid, with the points `x` drawn on top, coloured by class.
-
-    Args:
-        predict: callable or `keras.Model`. Maps an `(n, 2)` float32 array to
-            `(n, num_classes)` probabilities.
-        x: array `(n, 2)`. Points to draw (usually the training set).
-        y: array `(n,)` of class indices or `(n, num_classes)` one-hot.
-        grid_range: tuple `(low, high)`. Extent of both axes. Defaults to
-            `(-10, 10)`, as in the slides.
-        resolution: int. Grid points per axis. Defaults to `50`.
-        class_names: list of str or None. Panel titles.
-        title: str or None. Figure title.
-
-    Returns:
-        `matplotlib.figure.Figure`.
-
-    Raises:
-        ValueError: if `x` is not `(n, 2)` or the predictions have the wrong
-            shape.
-    """
-    x = np.asarray(x, dtype="float32")
-    if x.ndim != 2 or x.shape[1] != 2:
-        raise ValueError(
-            f"`x` must have shape (n, 2). Received: x with shape {x.shape}"
-        )
-    y = np.asarray(y)
-    labels = y.argmax(axis=1) if y.ndim == 2 else y.astype(int)
-    low, high = grid_range
-    axis = np.linspace(low, high, resolution, dtype="float32")
-    grid_x, grid_y = np.meshgrid(axis, axis)
-    grid = np.stack([grid_x.ravel(), grid_y.ravel()], axis=1)
-    if hasattr(predict, "predict"):
-        probabilities = predict.predict(grid, verbose=0, batch_size=1024)
-    else:
-        probabilities = predict(grid)
-    probabilities = np.asarray(probabilities)
-    if probabilities.ndim != 2 or probabilities.shape[0] != len(grid):
-        raise ValueError(
-            f"`predict` must return shape ({len(grid)}, num_classes). "
-            f"Received: shape {probabilities.shape}"
-        )
-    num_classes = probabilities.shape[1]
-    class_names = class_names or [f"clase {i}" for i in range(num_classes)]
-    figure = Figure(figsize=(4.6 * num_classes, 4.0), layout="constrained")
-    axes = figure.subplots(1, num_classes, squeeze=False)[0]
-    colours = ["tab:blue", "tab:red", "tab:green", "tab:orange", "tab:purple"]
-    for k, ax in enumerate(axes):
-        image = ax.imshow(
-            probabilities[:, k].reshape(resolution, resolution),
-            origin="lower",
-            extent=(low, high, low, high),
-            vmin=0.0,
-            vmax=1.0,
-            cmap="viridis",
-        )
-        for c in range(num_classes):
-            mask = labels == c
-            ax.scatter(
-                x[mask, 0],
-                x[mask, 1],
-                s=8,
-                c=colours[c % len(colours)],
-                edgecolors="white",
-                linewidths=0.3,
-                label=class_names[c],
-            )
-        ax.set_title(f"P({class_names[k]})")
-        ax.set_xlim(low, high)
-        ax.set_ylim(low, high)
-        ax.set_xlabel("$x_1$")
-        ax.set_ylabel("$x_2$")
-        ax.legend(loc="lower right", fontsize="small")
-        figure.colorbar(image, ax=ax, shrink=0.85)
     if title:
         figure.suptitle(title)
     return figure

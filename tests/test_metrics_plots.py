@@ -83,24 +83,6 @@ def test_learning_curves_and_save(tmp_path):
         plots.learning_curves({})
 
 
-def test_probability_maps_show_the_predictor():
-    x = np.array([[-5.0, 0.0], [5.0, 0.0]], dtype="float32")
-
-    def right_is_class_1(points):
-        p1 = (points[:, 0] > 0).astype("float32")
-        return np.stack([1 - p1, p1], axis=1)
-
-    figure = plots.probability_maps(right_is_class_1, x, [0, 1], resolution=20)
-    assert len(figure.axes) == 4  # two panels + two colour bars
-    image = figure.axes[1].images[0].get_array()
-    assert image.shape == (20, 20)
-    assert image[:, -1].min() == 1.0 and image[:, 0].max() == 0.0
-    with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
-        plots.probability_maps(right_is_class_1, np.zeros((3, 3)), [0, 1, 0])
-    with pytest.raises(ValueError, match="must return shape"):
-        plots.probability_maps(lambda p: p[:5], x, [0, 1])
-
-
 def test_confusion_matrix_figure():
     figure = plots.confusion_matrix(
         [[3, 1], [0, 4]], class_names=["sano", "enfermo"], normalize=True
