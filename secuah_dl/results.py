@@ -33,7 +33,8 @@ class Result:
         name: str. The practical, e.g. `"toy2d"`.
         metrics: dict. Numbers from `evaluate()` (JSON-serialisable).
         figures: dict of str -> `pathlib.Path`. Figures written, by name.
-        model_path: `pathlib.Path` or None. The saved `.keras` model.
+        model_path: `pathlib.Path` or None. The saved model: a `.keras` file, or for the
+            SMILES generator the `.npz` checkpoint that `smiles.load_pretrained` reads.
         out_dir: `pathlib.Path`. Folder holding everything above and
             `metrics.json`.
         data: str. One line naming the data used, saying whether it is
