@@ -9,7 +9,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
 workers="${SECUAH_DL_WORKERS:-2}"
 start=$(date +%s)
-python -m pytest -n "$workers" --dist loadgroup --durations=10 "$@"
+python -m pytest -n "$workers" --dist loadgroup --durations=25 "$@"
 if [ $# -eq 0 ] && [ "${SECUAH_DL_SKIP_JAX:-0}" != "1" ]; then
     echo "[test] second run on the JAX backend (tests marked both_backends)"
     KERAS_BACKEND=jax python -m pytest -n "$workers" --dist loadgroup -m both_backends

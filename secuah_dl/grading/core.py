@@ -255,6 +255,12 @@ _KERAS2 = (
         "padding='same')` (no `Convolution2D(f, 3, 3, border_mode=...)`).",
     ),
     (
+        r"dtype='string' is not a valid dtype|loss_weights|with dtype <U[0-9]+ is not a valid JAX",
+        "En Keras 3 el tercer argumento de `compile` es `loss_weights`, no `metrics` "
+        "(en Keras 2 sí lo era): escribe `model.compile(optimizer, loss, "
+        "metrics=['accuracy'])`.",
+    ),
+    (
         r"fit_generator|evaluate_generator|predict_generator",
         "En Keras 3, `fit`, `evaluate` y `predict` aceptan directamente un "
         "`tf.data.Dataset` o un generador (`fit_generator` ya no existe).",

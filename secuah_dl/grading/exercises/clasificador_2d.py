@@ -125,7 +125,8 @@ def _judge_modelo(data, seed):
             f"aprende las nubes de puntos (exactitud > 0.85 tras {_FIT_EPOCHS} épocas)",
             isinstance(accuracy, float) and accuracy > 0.85,
             (
-                "Al entrenarlo con puntos (n, 2) y etiquetas one-hot (n, 2) dio un error: "
+                keras2_hint(str(data["fit_error"]))
+                or "Al entrenarlo con puntos (n, 2) y etiquetas one-hot (n, 2) dio un error: "
                 "revisa la forma de la entrada, la de la salida y la pérdida."
                 if data.get("fit_error")
                 else "El modelo no aprende: revisa la activación de salida, la pérdida y el optimizador."

@@ -153,6 +153,23 @@ def _modelo_keras2_lr():
     return model
 
 
+def _modelo_metrics_posicional():
+    # Keras 2's compile(optimizer, loss, metrics): in Keras 3 the third is loss_weights
+    import keras
+
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(2,)),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
+    sgd = keras.optimizers.SGD(learning_rate=0.01, momentum=0.9, nesterov=True)
+    model.compile(sgd, "categorical_crossentropy", ["accuracy"])
+    return model
+
+
 def _modelo_sigmoide():
     import keras
 
@@ -256,6 +273,7 @@ ALTERNATIVES = {
 WRONG = {
     "toy2d_modelo": [
         (_modelo_keras2_lr, "learning_rate="),
+        (_modelo_metrics_posicional, "metrics=['accuracy']"),
         (_modelo_sigmoide, "activación ReLU"),
         (_modelo_adam, "SGD(learning_rate=0.01"),
         (_modelo_sin_compilar, "Falta compilar"),
