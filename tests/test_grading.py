@@ -818,3 +818,44 @@ def test_real_workbook_filled_with_references_gets_full_marks(tmp_path):
         == result.maximum
         == sum(e.points for e in list_exercises(workbook))
     ), result.feedback
+
+
+_ZOMBIE_LEADER = """\
+import ctypes, subprocess, sys, threading, time
+
+def helper():
+    detached = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True
+    )
+    open(sys.argv[1], "w").write(str(detached.pid))
+    time.sleep(120)
+
+threading.Thread(target=helper).start()
+time.sleep(0.2)
+ctypes.CDLL(None).pthread_exit(None)  # the leader ends; the helper thread lives on
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="subreaper: Linux")
+def test_reaper_kills_what_lives_below_a_zombie_leader(tmp_path):
+    # A killed multi-threaded submission shows its leader as a zombie while
+    # its other threads still run; what they started must not escape.
+    from secuah_dl.grading.sandbox import Reaper
+
+    pidfile = tmp_path / "detached.pid"
+    with Reaper() as reaper:
+        assert reaper.complete
+        process = subprocess.Popen([sys.executable, "-c", _ZOMBIE_LEADER, str(pidfile)])
+        deadline = time.monotonic() + 60
+        while not pidfile.exists() or not pidfile.read_text():
+            assert time.monotonic() < deadline, "the helper thread never started"
+            time.sleep(0.05)
+        stat = pathlib.Path(f"/proc/{process.pid}/stat").read_text()
+        while stat[stat.rfind(")") + 2] != "Z":
+            assert time.monotonic() < deadline, "the leader never became a zombie"
+            time.sleep(0.05)
+            stat = pathlib.Path(f"/proc/{process.pid}/stat").read_text()
+        detached = int(pidfile.read_text())
+        assert reaper.sweep() >= 2
+    status = pathlib.Path(f"/proc/{detached}/stat")
+    assert not status.exists() or status.read_text().split(") ")[1][0] == "Z"
