@@ -126,7 +126,17 @@ def main(argv=None):
         "max_tokens": args.max_tokens,
         "corpus": pathlib.Path(source).name,
         "train_molecules": len(train),
+        "learning_rate": args.learning_rate,
+        "batch_size": args.batch_size,
+        "seed": args.seed,
     }
+    if args.init:  # the run it continues, so the file tells its whole story
+        config["init"] = {
+            "file": pathlib.Path(args.init).name,
+            "epochs": init_info.get("epochs"),
+            "learning_rate": init_info.get("learning_rate"),
+            "history": init_info.get("history"),
+        }
     training = set(train)
     history = []
 

@@ -775,7 +775,7 @@ EMBEDDED = {
     ),
     "smiles_lstm_chembl": (
         "smiles_lstm_chembl.npz",
-        "d925f8b0c8b496fafe13b684a4c57dc963f7e6af7dddaefa4fd06a4dbbdd96ca",
+        "e330cb11c205588ccd4c910a0f3c9c02775afe97552987f87b16c42b994ace57",
     ),
 }
 """name -> (file in `secuah_dl/_data/`, sha256). See `_data/ATTRIBUTION.md`."""

@@ -16,7 +16,7 @@ from secuah_dl import datasets, metrics, smiles  # noqa: E402
 
 def test_the_shipped_generator_writes_valid_molecules_an_untrained_one_does_not():
     model, tokenizer, info = smiles.load_pretrained()
-    pretrained = smiles.sample(model, tokenizer, 64, seed=0)
+    pretrained = smiles.sample(model, tokenizer, 256, seed=0)
     keras.utils.set_random_seed(0)
     untrained = smiles.build_model(tokenizer.vocab_size, lstm_units=info["lstm_units"])
     baseline = smiles.sample(untrained, tokenizer, 64, max_length=40, seed=0)
