@@ -11,8 +11,10 @@ in one `.npz` (`smiles.save_checkpoint`, read by `smiles.load_pretrained`):
 
     python scripts/pretrain_smiles.py --out secuah_dl/_data/smiles_lstm_chembl.npz
 
-24 epochs take about 4 hours on one CPU core (see docs/smiles.md for the
-measured run); `--epochs` and `--units` shrink it for a try.
+An epoch takes 7-10 minutes on 2 free CPU cores; `--init FILE` continues
+from a checkpoint (the shipped file is 6 epochs of a 24-epoch plan, then 5
+annealed epochs: docs/smiles.md has both commands and the measured run);
+`--epochs` and `--units` shrink it for a try.
 """
 
 import argparse
