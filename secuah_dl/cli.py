@@ -416,11 +416,20 @@ def main(argv=None):
         parser.error(str(error))
     print(f"[secuah-dl] report: {report}")
     for result in results:
-        scalars = ", ".join(
-            f"{k}={v:.4f}" for k, v in result.metrics.items() if isinstance(v, float)
-        )
-        print(f"[secuah-dl] {result.name}: {scalars}")
+        print(f"[secuah-dl] {result.name}: {_scalars(result.metrics)}")
     return 0
+
+
+def _scalars(found, prefix=""):
+    """`k=v` for the float metrics, one level of nesting as `outer_inner`."""
+    parts = []
+    for key, value in found.items():
+        if isinstance(value, float):
+            parts.append(f"{prefix}{key}={value:.4f}")
+        elif isinstance(value, dict) and not prefix:
+            inner = _scalars(value, f"{key}_")
+            parts += [inner] if inner else []
+    return ", ".join(parts)
 
 
 if __name__ == "__main__":

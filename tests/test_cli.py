@@ -122,3 +122,13 @@ def test_the_main_job_runs_every_practical_on_real_data(tmp_path):
     assert set(summary) == set(cli.PRACTICALS)
     for name, result in summary.items():
         assert result["data"], name
+
+
+def test_summary_line_shows_nested_metrics():
+    # SMILES reports per model (untrained / pretrained / finetuned): the
+    # closing line must still show its numbers.
+    line = cli._scalars(
+        {"accuracy": 0.5, "pretrained": {"validity": 0.8, "examples": ["CCO"]}, "n": 3}
+    )
+    assert line == "accuracy=0.5000, pretrained_validity=0.8000"
+    assert cli._scalars({"untrained": {"examples": []}}) == ""
