@@ -63,4 +63,5 @@ def list_exercises(workbook=None):
     Returns:
         list of `Exercise`, in course order.
     """
-    return [e for e in _load().values() if workbook is None or e.workbook == workbook]
+    chosen = [e for e in _load().values() if workbook is None or e.workbook == workbook]
+    return sorted(chosen, key=lambda e: e.workbook)  # stable: workbook order kept inside
