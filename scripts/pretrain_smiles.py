@@ -13,7 +13,7 @@ in one `.npz` (`smiles.save_checkpoint`, read by `smiles.load_pretrained`):
 
 An epoch takes 7-10 minutes on 2 free CPU cores; `--init FILE` continues
 from a checkpoint (the shipped file is 6 epochs of a 24-epoch plan, then 5
-annealed epochs: docs/smiles.md has both commands and the measured run);
+and 4 annealed epochs: docs/smiles.md has the commands and the measured runs);
 `--epochs` and `--units` shrink it for a try.
 """
 

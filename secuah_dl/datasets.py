@@ -775,7 +775,7 @@ EMBEDDED = {
     ),
     "smiles_lstm_chembl": (
         "smiles_lstm_chembl.npz",
-        "e330cb11c205588ccd4c910a0f3c9c02775afe97552987f87b16c42b994ace57",
+        "b981a9bedf601feed89a0414fbcd0b1f9c30ebc01c2819db7c2fb2fa111d156f",
     ),
 }
 """name -> (file in `secuah_dl/_data/`, sha256). See `_data/ATTRIBUTION.md`."""
