@@ -69,8 +69,12 @@ def checkpoint_table(weights, num_samples):
     keras.utils.set_random_seed(0)
     untrained = smiles.build_model(tokenizer.vocab_size, lstm_units=info["lstm_units"])
     runs = [("untrained, same architecture, T=1", untrained, 1.0)]
+    # `epochs` counts the last run; `init` lists the runs it continued (--init).
+    epochs = (info.get("epochs") or 0) + sum(
+        run.get("epochs") or 0 for run in info.get("init") or []
+    )
     runs += [
-        (f"pretrained ({info.get('epochs', '?')} epochs), T={t:g}", model, t)
+        (f"pretrained ({epochs or '?'} epochs), T={t:g}", model, t)
         for t in TEMPERATURES
     ]
     for label, generator, temperature in runs:

@@ -132,13 +132,16 @@ def main(argv=None):
         "batch_size": args.batch_size,
         "seed": args.seed,
     }
-    if args.init:  # the run it continues, so the file tells its whole story
-        config["init"] = {
-            "file": pathlib.Path(args.init).name,
-            "epochs": init_info.get("epochs"),
-            "learning_rate": init_info.get("learning_rate"),
-            "history": init_info.get("history"),
-        }
+    if args.init:  # the runs it continues, oldest first: the file tells its whole story
+        config["init"] = [
+            *(init_info.get("init") or []),
+            {
+                "file": pathlib.Path(args.init).name,
+                "epochs": init_info.get("epochs"),
+                "learning_rate": init_info.get("learning_rate"),
+                "history": init_info.get("history"),
+            },
+        ]
     training = set(train)
     history = []
 

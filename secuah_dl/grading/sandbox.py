@@ -494,20 +494,17 @@ class Reaper:
             timeout: float. Seconds to keep trying. Defaults to `10.0`.
 
         Returns:
-            int. Processes killed.
+            int. Processes signalled, zombies of the submission included.
         """
         if self._libc is None:
             return 0
         killed, me = 0, os.getpid()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            alive, zombies = _children(me)
-            for pid in zombies:
-                if pid not in self._known:
-                    _reap(pid)
-            # A zombie stays a root: a killed multi-threaded process shows
-            # its leader as a zombie while its other threads still exit,
-            # and its children are only handed over when the last one ends.
+            # A zombie stays a root until it is reaped: a killed multi-threaded
+            # process shows its leader as a zombie while its other threads
+            # still exit, and its children are handed over only when the
+            # last one ends.
             alive, zombies = _children(me)
             strays = [pid for pid in alive + zombies if pid not in self._known]
             if not strays:
