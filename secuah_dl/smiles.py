@@ -1,20 +1,13 @@
 """Practical 5: an LSTM that writes molecules as SMILES (Segler et al. 2017).
 
-A SMILES string spells a molecule with atoms (`C`, `n`, `Cl`, `[nH]`), bonds
-(`=`, `#`), branches and ring closures. A recurrent network trained to predict
-the next token of many valid SMILES learns their grammar; sampling from it one
-token at a time writes new molecules. The recipe of Segler, Kogej, Tyrchan &
-Waller (ACS Cent. Sci. 2018, arXiv:1701.01329):
-
-1. **Pretrain** once on many drug-like molecules. The package ships a generator
-   pretrained on its 100k ChEMBL molecules by `scripts/pretrain_smiles.py`
-   (docs/smiles.md): `load_pretrained()`.
-2. **Fine-tune** on a small focused set (the shipped analgesics): continue
-   `fit` with a lower learning rate.
-3. **Sample** with a temperature, one token at a time, carrying the LSTM
-   states (`step_function`, `sample`).
-4. **Judge** with RDKit (`secuah_dl.metrics`): validity, uniqueness, novelty,
-   internal diversity, descriptor distributions.
+A recurrent network trained to predict the next token of many valid SMILES
+learns their grammar; sampling from it one token at a time writes new
+molecules. The recipe of Segler, Kogej, Tyrchan & Waller (ACS Cent. Sci. 2018,
+arXiv:1701.01329): **pretrain** once on many drug-like molecules (the package
+ships a generator pretrained on its 100k ChEMBL molecules by
+`scripts/pretrain_smiles.py`: `load_pretrained()`), **fine-tune** on a small
+focused set with a lower learning rate, **sample** with a temperature
+(`step_function`, `sample`) and **judge** with RDKit (`secuah_dl.metrics`).
 
 ```python
 from secuah_dl import smiles
@@ -47,9 +40,7 @@ from secuah_dl._compat import require
 from secuah_dl._validation import check_int, check_positive_float
 
 __all__ = [
-    "SMILES_REGEX",
     "SmilesTokenizer",
-    "CorpusReport",
     "read_smiles",
     "clean_corpus",
     "make_dataset",
@@ -64,13 +55,11 @@ __all__ = [
     "run",
 ]
 
-SMILES_REGEX = (
+# The SMILES tokenising regex of Schwaller et al. (2019, Molecular Transformer).
+_PATTERN = re.compile(
     r"(\[[^\]]+]|Br?|Cl?|N|O|S|P|F|I|b|c|n|o|s|p|\(|\)|\.|=|#|-|\+|\\|/|:|~|@|\?|>|\*"
     r"|\$|%[0-9]{2}|[0-9])"
 )
-"""The SMILES tokenising regex of Schwaller et al. (2019, Molecular Transformer)."""
-
-_PATTERN = re.compile(SMILES_REGEX)
 _SPECIALS = ("<pad>", "<start>", "<end>")
 _PRETRAINED = "smiles_lstm_chembl"  # `datasets.embedded` name of the shipped checkpoint
 _SOURCES = {  # load_data's embedded sources: (embedded name, description)
@@ -78,7 +67,6 @@ _SOURCES = {  # load_data's embedded sources: (embedded name, description)
         "chembl_100k",
         "100.000 moléculas de ChEMBL v31 (datos reales, CC BY-SA 3.0)",
     ),
-    "chembl_100k": ("chembl_100k", "100.000 moléculas de ChEMBL v31 (datos reales)"),
     "analgesics": (
         "analgesics",
         "31 analgésicos incluidos en secuah_dl (estructuras reales)",
@@ -90,7 +78,7 @@ _SOURCES = {  # load_data's embedded sources: (embedded name, description)
 
 
 class SmilesTokenizer:
-    """Splits SMILES into tokens (`SMILES_REGEX`) and maps them to ids.
+    """Splits SMILES into tokens (Schwaller et al. 2019) and maps them to ids.
 
     Bracket atoms (`[nH]`, `[O-]`), two-letter elements (`Cl`, `Br`) and
     two-digit ring closures (`%10`) are one token each. Id 0 is `<pad>`, 1
@@ -173,24 +161,20 @@ class SmilesTokenizer:
         Raises:
             ValueError: if `smiles` has tokens outside the vocabulary.
         """
-        unknown = self.unknown_tokens(smiles)
+        tokens = self.tokenize(smiles)
+        unknown = sorted({t for t in tokens if t not in self.index})
         if unknown:
             raise ValueError(
-                f"`smiles` has tokens that are not in the vocabulary: "
-                f"{sorted(set(unknown))}. Received: smiles={smiles!r}"
+                f"`smiles` has tokens that are not in the vocabulary: {unknown}. "
+                f"Received: smiles={smiles!r}"
             )
-        ids = [self.index[t] for t in self.tokenize(smiles)]
-        return [self.start_id, *ids, self.end_id]
+        return [self.start_id, *(self.index[t] for t in tokens), self.end_id]
 
     def decode(self, ids):
         """The SMILES of a sequence of ids: stops at `<end>`, skips `<pad>`/`<start>`."""
-        pieces = []
-        for i in map(int, ids):
-            if i == self.end_id:
-                break
-            if i > self.end_id:
-                pieces.append(self.vocabulary[i])
-        return "".join(pieces)
+        ids = [int(i) for i in ids]
+        ids = ids[: ids.index(self.end_id)] if self.end_id in ids else ids
+        return "".join(self.vocabulary[i] for i in ids if i > self.end_id)
 
     def __repr__(self):
         return f"SmilesTokenizer(vocab_size={self.vocab_size})"
@@ -276,21 +260,8 @@ def read_smiles(path, *, column=None):
 
 
 @dataclasses.dataclass
-class CorpusReport:
-    """What `clean_corpus` and `load_data` kept and dropped, and why.
-
-    Attributes:
-        total: int. Strings read.
-        invalid: int. Strings RDKit could not parse (dropped); the first five
-            are in `invalid_examples`.
-        salts_stripped: int. Molecules reduced to their largest fragment.
-        stereo_removed: int. Molecules written without stereochemistry.
-        too_long: int. Canonical SMILES over `max_length` tokens (dropped).
-        duplicates: int. Repeated canonical SMILES (dropped).
-        unknown_tokens: int. Molecules with the tokens `unknown`, outside the
-            vocabulary (dropped by `load_data`).
-        kept: int. Molecules left.
-    """
+class _CorpusReport:
+    """What `clean_corpus` and `load_data` kept and dropped (see `clean_corpus`)."""
 
     total: int = 0
     invalid: int = 0
@@ -317,12 +288,12 @@ class CorpusReport:
         return text
 
 
-def clean_corpus(smiles_list, *, max_length=100, isomeric=False, strip_salts=True):
+def clean_corpus(smiles_list, *, max_length=100, isomeric=False):
     """Canonicalises, desalts, filters and deduplicates SMILES with RDKit.
 
     Invalid strings are counted (with examples) and dropped, never raised;
-    with `strip_salts` only the largest fragment is kept (`CCO.[Na+]` ->
-    `CCO`). The shipped ChEMBL corpus has no stereochemistry, so neither has
+    only the largest fragment of a salt is kept (`CCO.[Na+]` -> `CCO`). The
+    shipped ChEMBL corpus has no stereochemistry, so neither has
     the pretrained vocabulary: by default molecules are written without it
     (isotopes stay) and those that had some are counted.
 
@@ -332,11 +303,14 @@ def clean_corpus(smiles_list, *, max_length=100, isomeric=False, strip_salts=Tru
             `100` (as in pretraining).
         isomeric: bool. Keep stereochemistry (`@`, `/`, `\\`). Defaults to
             `False`.
-        strip_salts: bool. Keep the largest fragment. Defaults to `True`.
 
     Returns:
-        A tuple `(clean_smiles, report)`: canonical SMILES and a
-        `CorpusReport`.
+        A tuple `(clean_smiles, report)`: canonical SMILES and counts of
+        strings read (`report.total`), dropped as `invalid` (the first five
+        in `invalid_examples`), `too_long` or `duplicates`, molecules with
+        `salts_stripped` or `stereo_removed`, and `kept`; `load_data` adds
+        `unknown_tokens` (dropped; the tokens in `unknown`). `str(report)`
+        says it all in Spanish.
 
     Raises:
         ValueError: if `max_length` is not a positive integer.
@@ -345,7 +319,7 @@ def clean_corpus(smiles_list, *, max_length=100, isomeric=False, strip_salts=Tru
     require("rdkit")
     from rdkit import Chem, rdBase
 
-    report, seen, kept = CorpusReport(), set(), []
+    report, seen, kept = _CorpusReport(), set(), []
     with rdBase.BlockLogs():
         for raw in smiles_list:
             report.total += 1
@@ -355,7 +329,7 @@ def clean_corpus(smiles_list, *, max_length=100, isomeric=False, strip_salts=Tru
                 if len(report.invalid_examples) < 5:
                     report.invalid_examples.append(raw)
                 continue
-            if strip_salts and "." in raw:
+            if "." in raw:
                 fragments = Chem.GetMolFrags(mol, asMols=True)
                 mol = max(fragments, key=lambda m: m.GetNumHeavyAtoms())
                 report.salts_stripped += len(fragments) > 1
@@ -456,7 +430,6 @@ def load_data(
     quick=False,
     tokenizer=None,
     max_length=100,
-    max_molecules=None,
     val_fraction=0.1,
     test_fraction=0.1,
     batch_size=64,
@@ -480,8 +453,6 @@ def load_data(
         tokenizer: `SmilesTokenizer` or None. Defaults to `None`: built from
             the cleaned corpus.
         max_length: int. Maximum tokens per molecule. Defaults to `100`.
-        max_molecules: int or None. Keep at most this many strings (random).
-            Defaults to `None`.
         val_fraction: float in [0, 0.5). Defaults to `0.1`.
         test_fraction: float in [0, 0.5). Defaults to `0.1`.
         batch_size: int. Defaults to `64`.
@@ -492,8 +463,8 @@ def load_data(
     Returns:
         A tuple `(train_ds, val_ds, test_ds, info)`: datasets of `(inputs,
         targets, weights)` batches (`None` for an empty split) and a dict with
-        `smiles_train`, `smiles_val`, `smiles_test`, `tokenizer`, `report` (a
-        `CorpusReport`) and `description`.
+        `smiles_train`, `smiles_val`, `smiles_test`, `tokenizer`, `report`
+        (see `clean_corpus`) and `description`.
 
     Raises:
         ValueError: on an unknown `source`, bad fractions, an unreadable file,
@@ -509,10 +480,9 @@ def load_data(
             )
     raw, description = _resolve_source(source)
     rng = np.random.default_rng(seed)
-    limit = 2000 if quick else max_molecules
-    if limit is not None and len(raw) > check_int("max_molecules", limit):
-        raw = [raw[i] for i in sorted(rng.choice(len(raw), limit, replace=False))]
-        description += f", {limit} al azar"
+    if quick and len(raw) > 2000:
+        raw = [raw[i] for i in sorted(rng.choice(len(raw), 2000, replace=False))]
+        description += ", 2000 al azar"
     clean, report = clean_corpus(raw, max_length=max_length)
     if tokenizer is not None:
         unknown = {s: tokenizer.unknown_tokens(s) for s in clean}
@@ -536,17 +506,15 @@ def load_data(
     tokenizer = tokenizer or SmilesTokenizer.from_corpus(clean)
 
     def dataset(items, shuffle):
+        if not items:
+            return None
         encoded = [tokenizer.encode(s) for s in items]
-        return (
-            make_dataset(
-                encoded,
-                batch_size=batch_size,
-                shuffle=shuffle,
-                seed=seed,
-                bucketing=bucketing,
-            )
-            if items
-            else None
+        return make_dataset(
+            encoded,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            bucketing=bucketing,
         )
 
     info = {
@@ -636,6 +604,18 @@ def _layers(model):
     return found["Embedding"][0], found["LSTM"], found["Dense"][0]
 
 
+def _check_vocabulary(model, tokenizer):
+    """`_layers(model)`, or a ValueError if the model does not predict the vocabulary."""
+    embedding, lstms, dense = _layers(model)
+    if dense.units != tokenizer.vocab_size:
+        raise ValueError(
+            f"The model predicts {dense.units} tokens but the tokenizer has "
+            f"{tokenizer.vocab_size}: use the model's own vocabulary. "
+            f"Received: tokenizer={tokenizer!r}"
+        )
+    return embedding, lstms, dense
+
+
 _STEP_MODELS = weakref.WeakKeyDictionary()
 
 
@@ -643,13 +623,10 @@ def step_function(model):
     """`step(tokens, states) -> (logits, states)`: one LSTM step per call, in NumPy.
 
     Sampling with the full model would re-read the whole prefix for every new
-    token. The step model (built once per generator, any layer names) takes
-    one token and the states `(h, c)` of every LSTM and returns the next
-    token's logits and the new states. `tokens` is the last token of each
-    sequence (shape `(n,)`); `states` is `None` at the first step (zeros),
-    then what the previous call returned; `logits` is float64 `(n,
-    vocab_size)`. It uses the model's weights as they are when
-    `step_function` is called.
+    token. `tokens` is the last token of each sequence (shape `(n,)`);
+    `states` the `(h, c)` of every LSTM, `None` (zeros) at the first step;
+    `logits` is float64 `(n, vocab_size)`. The step model is built once per
+    generator and gets the model's weights as they are at this call.
 
     Args:
         model: `keras.Model`. Embedding -> LSTM(s) -> Dense, e.g. from
@@ -720,11 +697,10 @@ def _read_checkpoint(path=None):
 def load_pretrained(model=None, *, path=None):
     """The generator pretrained on ChEMBL, with its vocabulary (Segler et al. 2017).
 
-    The checkpoint shipped with the package was trained once by
-    `scripts/pretrain_smiles.py` on the embedded 100k ChEMBL molecules
-    (docs/smiles.md gives the command, the time and the sample quality). Its
-    weights go into `model` when given (a workbook's own Keras model of the
-    same architecture), else into a new `build_model(...)`.
+    The shipped checkpoint was trained by `scripts/pretrain_smiles.py` on the
+    embedded 100k ChEMBL molecules (docs/smiles.md). Its weights go into
+    `model` when given (a workbook's own model), else into a new
+    `build_model(...)`.
 
     Args:
         model: `keras.Model` or None. Embedding(vocabulary, 64) -> LSTM(384)
@@ -783,12 +759,7 @@ def save_checkpoint(model, tokenizer, path, **info):
     Raises:
         ValueError: if the model's output size is not the vocabulary size.
     """
-    embedding, lstms, dense = _layers(model)
-    if dense.units != tokenizer.vocab_size:
-        raise ValueError(
-            f"The model predicts {dense.units} tokens but the tokenizer has "
-            f"{tokenizer.vocab_size}. Received: tokenizer={tokenizer!r}"
-        )
+    embedding, lstms, _ = _check_vocabulary(model, tokenizer)
     rates = [
         layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)
     ]
@@ -848,11 +819,7 @@ def sample(
     for name, value in (("num_samples", num_samples), ("max_length", max_length)):
         check_int(name, value)
     temperature = check_positive_float("temperature", temperature)
-    if _layers(model)[2].units != tokenizer.vocab_size:
-        raise ValueError(
-            f"The model predicts {_layers(model)[2].units} tokens but the tokenizer has "
-            f"{tokenizer.vocab_size}: use the model's own vocabulary. Received: {tokenizer!r}"
-        )
+    _check_vocabulary(model, tokenizer)
     step, rng, out = step_function(model), np.random.default_rng(seed), []
     for first in range(0, num_samples, check_int("batch_size", batch_size)):
         count = min(batch_size, num_samples - first)
