@@ -2,26 +2,16 @@
 
 The workbook `00_fundamentos.ipynb` writes the Keras and the NumPy being
 taught; this module keeps what it reuses and what `run()` and the CLI need:
+the perceptron (Rosenblatt 1957), which never learns XOR (Minsky & Papert
+1969); an MLP for XOR (`load_data`, `build_model`, `train`, `evaluate`);
+gradient descent on `Y' = mX + b`; backpropagation by the chain rule checked
+against autodiff, and vanishing gradients (Hochreiter 1991; Glorot & Bengio
+2010); convolution and pooling by the numbers; LeNet-5 (LeCun et al. 1998)
+and AlexNet (Krizhevsky et al. 2012) as in the slides' tables.
 
-1. **Perceptron** (Rosenblatt 1957): `train_perceptron` applies the rule
-   `w += lr * (y - y_hat) * x`; it learns AND and OR and never XOR, which is
-   not linearly separable (Minsky & Papert 1969).
-2. **MLP for XOR**: `load_data`, `build_model`, `train`, `evaluate`, the
-   usual face of a practical, on the XOR truth table.
-3. **Gradient descent** on `Y' = mX + b` with the mean squared error and the
-   slides' derivatives `dJ/dm = -2/n sum(x (y - y'))`,
-   `dJ/db = -2/n sum(y - y')`.
-4. **Backpropagation** by the chain rule in NumPy, checked against the
-   backend's automatic differentiation; **vanishing gradients** in deep
-   sigmoid networks (Hochreiter 1991; Glorot & Bengio 2010).
-5. **Convolution and pooling by the numbers** and the output size
-   `floor((n + 2p - k) / s) + 1`; **LeNet-5** (LeCun et al. 1998) and
-   **AlexNet** (Krizhevsky et al. 2012) as in the slides' tables.
-
-The course slides are not shipped with the package. `SLIDE_IMAGE`,
-`WEIGHTED_SUM_IMAGE`/`WEIGHTED_SUM_KERNEL` and `POOLING_GRID` are
-reconstructions: small integer matrices that reproduce every number the
-slides print (the means 2.2, 1.4, 1.0 / 2.5 and the weighted sum 17).
+The slides are not shipped: `SLIDE_IMAGE`, `WEIGHTED_SUM_IMAGE`/
+`WEIGHTED_SUM_KERNEL` and `POOLING_GRID` are small integer matrices that
+reproduce every number the slides print.
 
 ```python
 from secuah_dl import fundamentals
@@ -49,11 +39,8 @@ __all__ = [
     "WEIGHTED_SUM_KERNEL",
     "POOLING_GRID",
     "logic_gate",
-    "step",
     "train_perceptron",
     "linear_data",
-    "mse_cost",
-    "gradient_descent",
     "cost_surface",
     "init_two_layer",
     "backprop_gradients",
@@ -75,11 +62,9 @@ __all__ = [
 GATES = {"and": (0, 0, 0, 1), "or": (0, 1, 1, 1), "xor": (0, 1, 1, 0)}
 """Truth tables for the inputs (0, 0), (0, 1), (1, 0), (1, 1)."""
 
-# A reconstruction of the slides' 5 x 5 image for the 3 x 3 mean mask. The
-# slides print 2.2, 1.4, 1.0 (first row) and 2.5 (second row): the window
-# sums 20, 13, 9 and 23 divided by 9 and *truncated* to one decimal
-# (23/9 = 2.56 is printed 2.5). Rounding cannot give 2.5 for any integer
-# sum (22/9 = 2.44, 23/9 = 2.56), so the slide truncates.
+# The slides' 5 x 5 image for the 3 x 3 mean mask, reconstructed: window sums
+# 20, 13, 9 and 23 over 9, *truncated* to one decimal, give the printed 2.2,
+# 1.4, 1.0 and 2.5 (no integer sum over 9 rounds to 2.5).
 SLIDE_IMAGE = np.array(
     [
         [3, 2, 1, 1, 0],
@@ -116,9 +101,7 @@ POOLING_GRID = np.array(
 _GATE_INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype="float32")
 
 
-# --------------------------------------------------------------------------
-# Perceptron
-# --------------------------------------------------------------------------
+# -- Perceptron --
 
 
 def logic_gate(name):
@@ -142,15 +125,8 @@ def logic_gate(name):
     return _GATE_INPUTS.copy(), np.asarray(GATES[key], dtype="int64")
 
 
-def step(z):
-    """Heaviside step, the perceptron's threshold: 1 where `z >= 0`, else 0.
-
-    Args:
-        z: array-like. Pre-activations `w . x + b`.
-
-    Returns:
-        int64 array of 0s and 1s, shaped like `z`.
-    """
+def _step(z):
+    """Heaviside step, the perceptron's threshold: 1 where `z >= 0`, else 0."""
     return (np.asarray(z) >= 0).astype("int64")
 
 
@@ -159,7 +135,7 @@ def train_perceptron(x, y, *, epochs=20, learning_rate=0.1):
 
     Weights and bias start at 0; the examples are visited in order and,
     after each one, `w += lr * (y - y_hat) * x` and `b += lr * (y - y_hat)`
-    with `y_hat = step(w . x + b)`. It converges when the classes are
+    with `y_hat = 1 if w . x + b >= 0 else 0`. It converges when the classes are
     linearly separable (AND, OR) and cycles for ever when they are not (XOR;
     Minsky & Papert 1969).
 
@@ -197,12 +173,12 @@ def train_perceptron(x, y, *, epochs=20, learning_rate=0.1):
     for _ in range(epochs):
         mistakes = 0
         for features, target in zip(x, y):
-            error = int(target) - int(step(features @ weights + bias))
+            error = int(target) - int(_step(features @ weights + bias))
             mistakes += error != 0
             weights = weights + learning_rate * error * features
             bias = bias + learning_rate * error
         errors.append(int(mistakes))
-    final = int((step(x @ weights + bias) != y).sum())
+    final = int((_step(x @ weights + bias) != y).sum())
     return {
         "weights": weights,
         "bias": float(bias),
@@ -211,9 +187,7 @@ def train_perceptron(x, y, *, epochs=20, learning_rate=0.1):
     }
 
 
-# --------------------------------------------------------------------------
-# Gradient descent on a linear regression
-# --------------------------------------------------------------------------
+# -- Gradient descent on a linear regression --
 
 
 def linear_data(n=100, *, slope=2.0, intercept=1.0, noise=0.2, seed=0):
@@ -241,18 +215,8 @@ def linear_data(n=100, *, slope=2.0, intercept=1.0, noise=0.2, seed=0):
     return x, slope * x + intercept + rng.normal(0.0, noise, size=n)
 
 
-def mse_cost(m, b, x, y):
-    """The slides' cost `J = 1/n sum (y - (m x + b))^2`.
-
-    Args:
-        m: float or array. Slope(s); arrays broadcast (for cost surfaces).
-        b: float or array. Intercept(s), broadcastable with `m`.
-        x: array `(n,)`. Inputs.
-        y: array `(n,)`. Targets.
-
-    Returns:
-        float, or an array shaped like `m` and `b` broadcast together.
-    """
+def _mse_cost(m, b, x, y):
+    """The slides' cost `J = 1/n sum (y - (m x + b))^2`; `m`, `b` may be grids."""
     x, y = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
     m = np.asarray(m, dtype="float64")[..., None]
     b = np.asarray(b, dtype="float64")[..., None]
@@ -260,49 +224,21 @@ def mse_cost(m, b, x, y):
     return float(cost) if cost.ndim == 0 else cost
 
 
-def gradient_descent(x, y, *, learning_rate=0.1, epochs=100, m=0.0, b=0.0):
-    """Batch gradient descent on `Y' = mX + b` with the slides' formulas.
+def _gradient_descent(x, y, *, learning_rate, epochs):
+    """Batch gradient descent on `Y' = mX + b` from (0, 0), the slides' derivatives.
 
-    Each epoch: `Y' = m x + b`, `dJ/dm = -2/n sum(x (y - Y'))`,
-    `dJ/db = -2/n sum(y - Y')`, `m -= lr * dJ/dm`, `b -= lr * dJ/db`. Too
-    large a learning rate overshoots the minimum further at every step and
-    the cost diverges.
-
-    Args:
-        x: array `(n,)`. Inputs.
-        y: array `(n,)`. Targets.
-        learning_rate: float. Step size `lr`. Defaults to `0.1`.
-        epochs: int. Number of updates. Defaults to `100`.
-        m: float. Initial slope. Defaults to `0.0`.
-        b: float. Initial intercept. Defaults to `0.0`.
-
-    Returns:
-        dict with the final `m` and `b`, `costs` (length `epochs + 1`),
-        `path` (array `(epochs + 1, 2)` of the `(m, b)` visited) and
-        `diverged` (the final cost is not finite or above the initial one).
-
-    Raises:
-        ValueError: if `x` and `y` differ in length, or on bad
-            `learning_rate` or `epochs`.
+    Returns the final `m`, `b`, the `costs` and `path` per epoch (for
+    `plots.gradient_descent_paths`) and whether the cost `diverged`.
     """
-    check_positive_float("learning_rate", learning_rate)
-    check_int("epochs", epochs)
-    x = np.asarray(x, dtype="float64").ravel()
-    y = np.asarray(y, dtype="float64").ravel()
-    if x.shape != y.shape or len(x) < 1:
-        raise ValueError(
-            "`x` and `y` must be non-empty and have the same length. "
-            f"Received: x with shape {x.shape}, y with shape {y.shape}"
-        )
-    m, b = float(m), float(b)
-    path, costs = [(m, b)], [mse_cost(m, b, x, y)]
+    m, b = 0.0, 0.0
+    path, costs = [(m, b)], [_mse_cost(m, b, x, y)]
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(epochs):
             residual = y - (m * x + b)
             m -= learning_rate * (-2.0 / len(x) * np.sum(x * residual))
             b -= learning_rate * (-2.0 / len(x) * np.sum(residual))
             path.append((m, b))
-            costs.append(mse_cost(m, b, x, y))
+            costs.append(_mse_cost(m, b, x, y))
     diverged = bool(not np.isfinite(costs[-1]) or costs[-1] > costs[0])
     return {
         "m": m,
@@ -333,12 +269,10 @@ def cost_surface(x, y, *, m_range=(-1.0, 5.0), b_range=(-2.0, 4.0), resolution=6
     m_grid, b_grid = np.meshgrid(
         np.linspace(*m_range, resolution), np.linspace(*b_range, resolution)
     )
-    return m_grid, b_grid, mse_cost(m_grid, b_grid, x, y)
+    return m_grid, b_grid, _mse_cost(m_grid, b_grid, x, y)
 
 
-# --------------------------------------------------------------------------
-# Backpropagation and vanishing gradients
-# --------------------------------------------------------------------------
+# -- Backpropagation and vanishing gradients --
 
 
 def _sigmoid(z):
@@ -516,9 +450,7 @@ def layer_gradient_norms(model, x, y):
     )
 
 
-# --------------------------------------------------------------------------
-# Convolution and pooling by the numbers; the classic CNNs
-# --------------------------------------------------------------------------
+# -- Convolution and pooling by the numbers; the classic CNNs --
 
 
 def _image(name, array):
@@ -696,9 +628,7 @@ def build_alexnet(num_classes=1000, *, input_shape=(227, 227, 3), dropout=0.5):
     )
 
 
-# --------------------------------------------------------------------------
-# The practical's face: the XOR MLP
-# --------------------------------------------------------------------------
+# -- The practical's face: the XOR MLP --
 
 
 def load_data(source="xor", *, quick=False, repeats=64, batch_size=4, seed=0):
@@ -854,11 +784,6 @@ def evaluate(model, test_ds):
     }
 
 
-def _grid_probabilities(model, axis):
-    grid = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2).astype("float32")
-    return model.predict(grid, verbose=0, batch_size=4096)
-
-
 def run(
     quick=False,
     out_dir="runs/fundamentals",
@@ -915,7 +840,7 @@ def run(
 
     x_line, y_line = linear_data(seed=seed)
     descents = {
-        rate: gradient_descent(x_line, y_line, learning_rate=rate, epochs=50)
+        rate: _gradient_descent(x_line, y_line, learning_rate=rate, epochs=50)
         for rate in (0.01, 0.1, 0.6)
     }
     numbers.update(
@@ -954,12 +879,13 @@ def run(
         numbers[f"vanishing_{name}_first_over_last"] = float(values[0] / values[-2])
 
     axis = np.linspace(-0.5, 1.5, 100)
+    grid = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2).astype("float32")
     m_grid, b_grid, cost = cost_surface(x_line, y_line)
     figures = {
         "perceptron": plots.perceptron_lines(tables, perceptrons),
         "mlp_xor": plots.decision_map(
             axis,
-            _grid_probabilities(model, axis),
+            model.predict(grid, verbose=0, batch_size=4096),
             info["x"],
             info["y"],
             title="MLP sobre XOR",
