@@ -56,25 +56,10 @@ PRACTICALS = {
     ),
 }
 
-__all__ = ["OPTIONS", "PRACTICALS", "main", "run_practicals"]
+__all__ = ["PRACTICALS", "main"]
 
-
-def _quiet_tensorflow():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import matplotlib
-
-    matplotlib.use("Agg")
-
-
-# CLI flag -> keyword of a practical's `run()`.
-OPTIONS = {
-    "source": "source",
-    "epochs": "epochs",
-    "batch_size": "batch_size",
-    "weights": "weights",
-    "image_size": "image_size",
-    "backbone": "backbone",
-}
+# Flags passed, when given, as the same keyword to a practical's `run()`.
+_OPTIONS = ("source", "epochs", "batch_size", "weights", "image_size", "backbone")
 
 
 def _check_out_dir(out_dir):
@@ -115,27 +100,8 @@ def _check_options(names, options):
             )
 
 
-def run_practicals(names, *, quick=False, out_dir="runs", seed=0, options=None):
-    """Runs practicals by name and writes `REPORT.md` + `metrics.json`.
-
-    Args:
-        names: list of str. Keys of `PRACTICALS`, or `["all"]`.
-        quick: bool. Quick mode (small data, few epochs). Defaults to `False`.
-        out_dir: str or path-like. Report folder; each practical writes into
-            `out_dir/<name>/`. Defaults to `"runs"`.
-        seed: int. Seed passed to every practical. Defaults to `0`.
-        options: dict or None. Extra keyword arguments for each practical's
-            `run()` (e.g. `{"epochs": 3, "source": "data.npz"}`).
-
-    Returns:
-        A tuple `(results, report_path)`.
-
-    Raises:
-        ValueError: if a name is unknown (the message lists the known ones), a
-            practical does not take an option, `source` is given for several
-            practicals, or `out_dir` cannot be written; all before anything
-            runs.
-    """
+def _run_practicals(names, *, quick=False, out_dir="runs", seed=0, options=None):
+    """`secuah-dl run`: `(results, report_path)`; bad input raises before any run."""
     names = list(PRACTICALS) if list(names) == ["all"] else list(names)
     options = dict(options or {})
     unknown = [n for n in names if n not in PRACTICALS]
@@ -196,11 +162,7 @@ def _parser():
         metavar="NAME",
         help=f"one of {', '.join(PRACTICALS)} or 'all'",
     )
-    run.add_argument(
-        "--quick",
-        action="store_true",
-        help="small data and few epochs (CI, first look)",
-    )
+    run.add_argument("--quick", action="store_true", help="small data, few epochs")
     run.add_argument("--out", default="runs", help="output folder (default: runs)")
     run.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     run.add_argument(
@@ -245,42 +207,17 @@ def _parser():
     grade.add_argument(
         "--exercises", help="comma-separated exercise ids (default: from each file)"
     )
-    grade.add_argument(
-        "--timeout-exercise",
-        type=float,
-        default=300,
-        help="seconds per exercise and per notebook cell (default: 300)",
-    )
-    grade.add_argument(
-        "--timeout-total",
-        type=float,
-        default=1800,
-        help="seconds per submission (default: 1800)",
-    )
-    grade.add_argument(
-        "--cpu-seconds",
-        type=int,
-        default=3600,
-        help="CPU time per student process (default: 3600; 0: no limit)",
-    )
-    grade.add_argument(
-        "--memory-mb",
-        type=int,
-        default=8192,
-        help="memory per student process in MiB (default: 8192; 0: no limit)",
-    )
-    grade.add_argument(
-        "--file-size-mb",
-        type=int,
-        default=1024,
-        help="largest file a student process may write, MiB (default: 1024)",
-    )
-    grade.add_argument(
-        "--processes",
-        type=int,
-        default=512,
-        help="processes/threads a submission may add (default: 512; not for root)",
-    )
+    for flag, kind, default, text in (
+        ("--timeout-exercise", float, 300, "seconds per exercise and notebook cell"),
+        ("--timeout-total", float, 1800, "seconds per submission"),
+        ("--cpu-seconds", int, 3600, "CPU time per student process, 0: no limit"),
+        ("--memory-mb", int, 8192, "memory per student process in MiB, 0: no limit"),
+        ("--file-size-mb", int, 1024, "largest file a student process may write, MiB"),
+        ("--processes", int, 512, "processes/threads a submission adds; not for root"),
+    ):
+        grade.add_argument(
+            flag, type=kind, default=default, help=f"{text} (default: {default})"
+        )
     return parser
 
 
@@ -384,7 +321,10 @@ def main(argv=None):
         for name, (_, description) in PRACTICALS.items():
             print(f"{name:12s} {description}")
         return 0
-    _quiet_tensorflow()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import matplotlib
+
+    matplotlib.use("Agg")
     if args.command == "grade":
         return _grade(args, parser)
     if args.command == "predict":
@@ -394,18 +334,15 @@ def main(argv=None):
 
         print(runtime.describe())
         return 0
-    options = {
-        keyword: getattr(args, flag)
-        for flag, keyword in OPTIONS.items()
-        if getattr(args, flag) is not None
-    }
+    options = {key: getattr(args, key) for key in _OPTIONS}
+    options = {key: value for key, value in options.items() if value is not None}
     for item in args.set:
         key, sep, value = item.partition("=")
         if not sep or not key.isidentifier():
             parser.error(f"--set takes KEY=VALUE. Received: {item!r}")
         options[key] = _parse_value(value)
     try:
-        results, report = run_practicals(
+        results, report = _run_practicals(
             args.names,
             quick=args.quick,
             out_dir=args.out,

@@ -28,7 +28,7 @@ def test_unknown_practical_lists_the_known_ones(capsys):
 
 def test_run_practicals_rejects_unknown_before_running(tmp_path):
     with pytest.raises(ValueError, match="Unknown practical 'nope'"):
-        cli.run_practicals(["toy2d", "nope"], out_dir=tmp_path)
+        cli._run_practicals(["toy2d", "nope"], out_dir=tmp_path)
     assert not any(tmp_path.iterdir())  # nothing ran
 
 
@@ -40,9 +40,9 @@ def test_missing_command_is_a_usage_error(capsys):
 
 def test_options_are_checked_before_anything_runs(tmp_path):
     with pytest.raises(ValueError, match=r"'toy2d' does not take --backbone"):
-        cli.run_practicals(["toy2d"], out_dir=tmp_path, options={"backbone": "vgg16"})
+        cli._run_practicals(["toy2d"], out_dir=tmp_path, options={"backbone": "vgg16"})
     with pytest.raises(ValueError, match="run one at a time"):
-        cli.run_practicals(["all"], out_dir=tmp_path, options={"source": "x.csv"})
+        cli._run_practicals(["all"], out_dir=tmp_path, options={"source": "x.csv"})
     assert not any(tmp_path.iterdir())  # nothing ran
 
 
