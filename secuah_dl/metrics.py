@@ -25,6 +25,7 @@ __all__ = [
     "descriptor_table",
     "compare_descriptors",
     "generation_metrics",
+    "regression_metrics",
 ]
 
 
@@ -115,11 +116,8 @@ def classification_metrics(y_true, y_prob, *, class_names=None):
             f"Received: {len(labels)} labels and {len(y_prob)} predictions"
         )
     num_classes = y_prob.shape[1]
-    class_names = (
-        [str(i) for i in range(num_classes)]
-        if class_names is None
-        else list(class_names)
-    )
+    default = map(str, range(num_classes))
+    class_names = list(default if class_names is None else class_names)
     if len(class_names) != num_classes:
         raise ValueError(
             f"`class_names` must have {num_classes} names (one per output). "
@@ -130,17 +128,10 @@ def classification_metrics(y_true, y_prob, *, class_names=None):
         labels, predicted, labels=range(num_classes)
     )
     sensitivity, specificity = sensitivity_specificity(confusion)
-    present = np.unique(labels)
     roc_auc = None
-    if len(present) == num_classes and num_classes > 1:
-        if num_classes == 2:
-            roc_auc = float(sk_metrics.roc_auc_score(labels, y_prob[:, 1]))
-        else:
-            roc_auc = float(
-                sk_metrics.roc_auc_score(
-                    labels, y_prob, multi_class="ovr", average="macro"
-                )
-            )
+    if len(np.unique(labels)) == num_classes > 1:
+        scores = y_prob[:, 1] if num_classes == 2 else y_prob
+        roc_auc = float(sk_metrics.roc_auc_score(labels, scores, multi_class="ovr"))
     support = confusion.sum(axis=1)
     return {
         "accuracy": float(sk_metrics.accuracy_score(labels, predicted)),
@@ -462,14 +453,12 @@ def regression_metrics(y_true, y_pred, *, scale=None):
         found = {
             "mae": float(sk_metrics.mean_absolute_error(y_true, y_pred)),
             "rmse": float(sk_metrics.root_mean_squared_error(y_true, y_pred)),
-            "mape_pct": 100 * float(sk_metrics.mean_absolute_percentage_error(y_true, y_pred)),
+            "mape_pct": 100
+            * float(sk_metrics.mean_absolute_percentage_error(y_true, y_pred)),
         }
     if scale is not None:
         found["mse_scaled"] = found["rmse"] ** 2 / float(scale) ** 2
     return found
-
-
-__all__ += ["regression_metrics"]
 
 
 # --- transfer ---
