@@ -1,17 +1,11 @@
 """Practical 1: the slides' 2-D toy classifier.
 
-Five Gaussian clouds of 100 points each (standard deviation 1) with centres
-(-3, 2), (-3, -3), (0, 4), (-5, -6) and (0, -6); the first two are class 1,
-the other three class 0. The data are synthetic by nature: the lesson needs
-a problem we can draw whole and whose true densities we know. A
-`keras.Sequential` Dense(64, relu) -> Dense(64, relu) -> Dense(2, softmax)
-is trained with SGD (learning rate 0.01, momentum 0.9, Nesterov) on
-categorical cross-entropy for 50 epochs with batches of 32, and the slides'
-figure shows the probability of each class over [-10, 10]^2.
-
-The clouds overlap, so no classifier is perfect: the Bayes-optimal rule
-(which knows the densities) gets about 0.966 of fresh points right, and
-`evaluate()` reports it on the same test points.
+Five Gaussian clouds of 100 points (std 1) centred at `CENTERS`, labelled
+`CLOUD_LABELS`: synthetic by nature, so that the problem can be drawn whole
+and its true densities are known. The slides' Dense(64, relu) x 2 ->
+Dense(2, softmax) is trained with SGD (0.01, Nesterov momentum 0.9) for 50
+epochs. The clouds overlap: the Bayes-optimal rule gets about 0.966 of fresh
+points right, and `evaluate()` reports it on the same test points.
 
 ```python
 from secuah_dl import toy2d
@@ -218,9 +212,8 @@ def build_model(
 ):
     """The slides' network: Dense(64, relu) x 2 -> Dense(softmax), compiled.
 
-    The builder the workbook's model mirrors (for scripts and the CLI).
-    Compiled with SGD (Nesterov momentum) and categorical cross-entropy, as
-    in the slides. Build it inside `strategy.scope()`.
+    SGD with Nesterov momentum on categorical cross-entropy, as in the
+    slides; the workbook's model mirrors it. Build it in `strategy.scope()`.
 
     Args:
         num_classes: int. Output classes. Defaults to `2`.
