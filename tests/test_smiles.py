@@ -304,8 +304,8 @@ def test_molecule_metrics_on_known_lists():
     assert metrics.validity(generated) == 0.75 and metrics.validity([]) == 0.0
     assert metrics.validity(["", "c1cccc1", "CC(C)(C)(C)(C)C"]) == 0.0  # RDKit decides
     assert metrics.uniqueness(generated) == pytest.approx(2 / 3)
-    assert metrics._novelty(generated, ["OCC"]) == 0.5
-    assert metrics._novelty(generated, {"CCO"}, reference_is_canonical=True) == 0.5
+    assert metrics.novelty(generated, ["OCC"]) == 0.5
+    assert metrics.novelty(generated, {"CCO"}, reference_is_canonical=True) == 0.5
     assert metrics.internal_diversity(["CCO", "CCO"]) == pytest.approx(0.0)
     assert 0.5 < metrics.internal_diversity(["CCO", "c1ccccc1"]) <= 1.0
     table = metrics.descriptor_table(["CC(=O)Oc1ccccc1C(=O)O", "invalid"])
