@@ -67,6 +67,7 @@ _SOURCES = {  # load_data's embedded sources: (embedded name, description)
         "chembl_100k",
         "100.000 moléculas de ChEMBL v31 (datos reales, CC BY-SA 3.0)",
     ),
+    "chembl_100k": ("chembl_100k", "100.000 moléculas de ChEMBL v31 (datos reales)"),
     "analgesics": (
         "analgesics",
         "31 analgésicos incluidos en secuah_dl (estructuras reales)",
