@@ -10,7 +10,6 @@ _INSTALL_HINTS = {
         "with an NVIDIA GPU run `pip install 'secuah_dl[gpu]'`."
     ),
     "rdkit": "Install the chemistry extra: `pip install 'secuah_dl[chem]'`.",
-    "tensorflow_datasets": "Install the tfds extra: `pip install 'secuah_dl[tfds]'`.",
 }
 
 

@@ -1,33 +1,24 @@
 """The datasets floor: one catalog of downloads, checksummed, cached, extracted safely.
 
-Every practical gets its bytes from here. `CATALOG` names each file a practical
-may download (a dataset archive or a weights file): where from (mirrors, tried
-in order), its published checksum, licence, citation and what is inside.
-`fetch(name)` downloads an entry once, verifies it, extracts it if it is an
-archive, and returns its path. `embedded(name)` returns the small real files
-the package ships for the offline defaults (see `_data/ATTRIBUTION.md`).
-
-Downloads go through `keras.utils.get_file`: Keras is already here, it verifies
-sha256/md5, caches, shows a progress bar, and a weights file lands in the Keras
-cache (`~/.keras/models`), where `keras.applications` looks for it. Around it
-this module adds what course users need and `get_file` does not do:
-
-- **offline in seconds**: before downloading, each mirror is probed (DNS and a
-  TCP connection, `PROBE_TIMEOUT` seconds at most); with none reachable,
-  `OfflineError` says at once which file to put where, and its checksum;
-- **mirrors**, tried in order;
-- **a file on disk is never deleted**: a file already in place that does not
-  match its checksum is reported, not re-downloaded over; a download that fails
-  its checksum is kept as `<file>.corrupt`;
-- **unsafe archives raise** `UnsafeArchiveError` (tarfile's `data` filter, and
-  the same rules for zip members) instead of being skipped silently.
+`CATALOG` names each file a practical may download (a dataset archive or a
+weights file): its URL and mirrors, published checksum, licence, citation and
+layout. `fetch(name)` downloads an entry once through `keras.utils.get_file`
+(checksum, cache, progress bar; weights land in the Keras cache, where
+`keras.applications` looks), verifies it, extracts it if it is an archive and
+returns its path. Around `get_file` it adds: `OfflineError` within seconds
+(each mirror is probed first) saying which file to put where; mirrors tried
+in order; a file on disk is never deleted (a wrong file in place is reported,
+a download that fails its checksum is kept as `<file>.corrupt`); unsafe
+archives raise `UnsafeArchiveError` instead of being skipped silently.
+`embedded(name)` returns the small real files the package ships (see
+`_data/ATTRIBUTION.md`).
 
 ```python
 from secuah_dl import datasets
 
 path = datasets.fetch("pneumoniamnist")     # .../pneumoniamnist.npz
 folder = datasets.fetch("mednist")          # .../mednist/MedNIST/<class>/*.jpeg
-print(datasets.get_entry("mednist").citation)
+print(datasets.CATALOG["mednist"].citation)
 ```
 """
 
@@ -47,66 +38,36 @@ __all__ = [
     "CATALOG",
     "DATA_DIR_ENV",
     "EMBEDDED",
-    "PROBE_TIMEOUT",
     "ChecksumError",
     "DownloadError",
     "Entry",
     "OfflineError",
     "UnsafeArchiveError",
-    "data_dir",
     "embedded",
-    "extract",
     "fetch",
-    "file_digest",
-    "get_entry",
-    "probe",
 ]
 
 DATA_DIR_ENV = "SECUAH_DL_DATA"
-"""Environment variable that overrides the download folder (see `data_dir`)."""
+"""Environment variable that overrides the download folder."""
 
-PROBE_TIMEOUT = 2.0
-"""Seconds `fetch` gives each mirror to answer the reachability probe."""
-
+_PROBE_TIMEOUT = 2.0  # seconds each mirror gets to answer the reachability probe
 _PACKAGE_DIR = pathlib.Path(__file__).resolve().parent
 
 
 class DownloadError(ConnectionError):
-    """A file could not be downloaded from any of its mirrors.
-
-    Attributes:
-        urls: tuple of str. The URLs tried, in order.
-        put_here: `pathlib.Path` or None. Where a copy placed by hand is used.
-    """
-
-    def __init__(self, message, *, urls=(), put_here=None):
-        super().__init__(message)
-        self.urls = tuple(urls)
-        self.put_here = None if put_here is None else pathlib.Path(put_here)
+    """A file could not be downloaded from any of its mirrors."""
 
 
 class OfflineError(DownloadError):
     """No mirror of a file is reachable: the machine is offline or blocked.
 
-    Raised within seconds, before any download starts. It is a
-    `ConnectionError`, so `except ConnectionError` catches it.
+    Raised within seconds, before any download starts; the message says where
+    to put the file by hand. It is a `ConnectionError`.
     """
 
 
 class ChecksumError(ValueError):
-    """A file's digest differs from the published one.
-
-    Attributes:
-        path: `pathlib.Path`. The file that failed verification (kept).
-        expected: str. The published hex digest.
-        received: str. The hex digest of the file on disk.
-    """
-
-    def __init__(self, message, *, path=None, expected=None, received=None):
-        super().__init__(message)
-        self.path = None if path is None else pathlib.Path(path)
-        self.expected = expected
-        self.received = received
+    """A file's digest differs from the published one (the file is kept)."""
 
 
 class UnsafeArchiveError(ValueError):
@@ -126,15 +87,14 @@ class Entry:
         filename: str. Name of the file on disk.
         sha256: str or None. Published sha256 (hex).
         md5: str or None. Published md5 (hex), when no sha256 is published.
-        size: int or None. Bytes, when published.
         license: str. The data's licence.
         citation: str. How to cite it.
         description: str. What it is and where its checksum comes from.
         layout: str. What is inside (arrays and shapes, or folders).
         extract: bool. Whether `fetch` extracts it (and returns the folder).
         keras_cache: str or None. `"models"` or `"datasets"`: store the file
-            in the Keras cache (`$KERAS_HOME/<keras_cache>`), where
-            `keras.applications` / `keras.datasets` find it.
+            in `$KERAS_HOME/<keras_cache>`, where `keras.applications` /
+            `keras.datasets` find it.
     """
 
     name: str
@@ -142,7 +102,6 @@ class Entry:
     filename: str
     sha256: str = None
     md5: str = None
-    size: int = None
     license: str = ""
     citation: str = ""
     description: str = ""
@@ -413,84 +372,22 @@ CATALOG = {
 """name -> `Entry`: every file a practical may download."""
 
 
-def get_entry(name):
-    """Looks a catalog entry up by name.
-
-    Args:
-        name: str. A key of `CATALOG`.
-
-    Returns:
-        The `Entry`.
-
-    Raises:
-        ValueError: if there is no such entry (the message lists them).
-    """
-    try:
-        return CATALOG[name]
-    except (KeyError, TypeError):
-        raise ValueError(
-            f"No catalog entry {name!r}. Known: {', '.join(sorted(CATALOG))}. "
-            f"Received: name={name!r}"
-        ) from None
-
-
-def data_dir(create=True):
-    """The folder downloads go to.
-
-    `$SECUAH_DL_DATA` if set; else `datasets/cache/` when working from a
-    checkout (a `setup.cfg` next to the package); else `~/.cache/secuah_dl`.
-
-    Args:
-        create: bool. Create the folder if missing. Defaults to `True`.
-
-    Returns:
-        `pathlib.Path`.
-    """
+def _folder_for(entry):
+    """`$SECUAH_DL_DATA`, the Keras cache, `datasets/cache/` in a checkout, or ~/.cache."""
+    if entry.keras_cache:  # where keras.applications / keras.datasets look
+        home = os.environ.get("KERAS_HOME") or pathlib.Path("~/.keras").expanduser()
+        return pathlib.Path(home) / entry.keras_cache
     if os.environ.get(DATA_DIR_ENV):
         folder = pathlib.Path(os.environ[DATA_DIR_ENV]).expanduser()
     elif (_PACKAGE_DIR.parent / "setup.cfg").is_file():
         folder = _PACKAGE_DIR.parent / "datasets" / "cache"
     else:
         folder = pathlib.Path("~/.cache/secuah_dl").expanduser()
-    if create:
-        folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
-def _folder_for(entry, folder):
-    if folder is not None:
-        return pathlib.Path(folder)
-    if entry.keras_cache:  # where keras.applications / keras.datasets look
-        home = os.environ.get("KERAS_HOME") or pathlib.Path("~/.keras").expanduser()
-        return pathlib.Path(home) / entry.keras_cache
-    return data_dir()
-
-
-def probe(url, timeout=PROBE_TIMEOUT):
-    """Whether a URL's host answers within `timeout` seconds (no request sent).
-
-    `file://` URLs are reachable when the file exists. DNS resolution is
-    bounded by `timeout` too, so a machine without network answers `False`
-    within about `timeout` seconds.
-
-    Args:
-        url: str. The URL.
-        timeout: float. Seconds. Defaults to `PROBE_TIMEOUT`.
-
-    Returns:
-        bool.
-
-    Raises:
-        ValueError: if `timeout` is not a positive number.
-    """
-    if (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, (int, float))
-        or timeout <= 0
-    ):
-        raise ValueError(
-            f"`timeout` must be a positive number. Received: timeout={timeout!r}"
-        )
+def _probe(url, timeout=_PROBE_TIMEOUT):
+    """Whether a URL's host answers within `timeout` s (DNS included; no request)."""
     parts = urllib.parse.urlsplit(url)
     if parts.scheme == "file":
         return pathlib.Path(urllib.request.url2pathname(parts.path)).exists()
@@ -509,16 +406,7 @@ def probe(url, timeout=PROBE_TIMEOUT):
         pool.shutdown(wait=False)
 
 
-def file_digest(path, algorithm="sha256"):
-    """The hex digest of a file, read in chunks.
-
-    Args:
-        path: path-like. The file.
-        algorithm: str. `"sha256"` or `"md5"`. Defaults to `"sha256"`.
-
-    Returns:
-        str. Hex digest.
-    """
+def _file_digest(path, algorithm="sha256"):
     digest = hashlib.new(algorithm)
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -530,16 +418,13 @@ def _verify(path, entry):
     algorithm, expected = entry.digest
     if algorithm is None:
         return
-    received = file_digest(path, algorithm)
+    received = _file_digest(path, algorithm)
     if received != expected:
         raise ChecksumError(
             f"{path} does not match the catalog's {algorithm} for {entry.name!r}: "
             f"expected {expected}, received {received}. It was not deleted: "
             f"replace it with the right file (from {entry.urls[0]}) or remove it "
-            "and fetch again.",
-            path=path,
-            expected=expected,
-            received=received,
+            "and fetch again."
         )
 
 
@@ -561,27 +446,12 @@ def _refuse_unsafe(archive, names):
         )
 
 
-def extract(archive, target):
-    """Extracts a zip or tar archive into `target`, refusing unsafe members.
+def _extract(archive, target):
+    """Extracts a zip or tar into the new folder `target`, all or nothing.
 
     Tar archives use tarfile's `data` filter (no absolute paths, no `..`, no
-    links leaving the folder, no devices); zip members follow the same rules.
-    Extraction happens in a temporary sibling folder that is renamed into
-    place only when complete, so an interrupted or refused extraction leaves
-    nothing behind.
-
-    Args:
-        archive: path-like. A `.zip`, `.tar`, `.tar.gz`/`.tgz` file.
-        target: path-like. Folder to create; must not exist yet.
-
-    Returns:
-        `pathlib.Path` of `target`.
-
-    Raises:
-        UnsafeArchiveError: if a member would escape `target` or is not a
-            regular file or folder (nothing is extracted).
-        ValueError: if the archive is corrupt or of an unknown kind, or
-            `target` already exists.
+    links leaving the folder, no devices), zip members the same rules; the
+    files go to a temporary sibling renamed into place only when complete.
     """
     import shutil
     import tempfile
@@ -629,29 +499,15 @@ def extract(archive, target):
     return target
 
 
-def _put_here_message(entry, target, urls):
-    algorithm, expected = entry.digest
-    check = f" ({algorithm} {expected})" if expected else ""
-    return (
-        f"Cannot reach {', '.join(urls)} to download {entry.name!r}: the machine "
-        f"looks offline. Download {entry.filename}{check} on a machine with "
-        f"internet and put it at {target}, then run again."
-    )
-
-
-def fetch(name, *, data_dir=None, timeout=PROBE_TIMEOUT):
+def fetch(name):
     """Downloads a catalog entry once, verifies it, extracts it, returns its path.
 
-    A file already in place is used as it is (after verifying it); offline,
-    `OfflineError` is raised within about `timeout` seconds per mirror and
-    says where to put the file by hand.
+    A file already in place is used as it is (after verifying it). Files go to
+    `$SECUAH_DL_DATA`, else `datasets/cache/` in a checkout, else
+    `~/.cache/secuah_dl`; entries with `keras_cache` go to the Keras cache.
 
     Args:
         name: str or `Entry`. A catalog name, or an `Entry` of your own.
-        data_dir: path-like or None. Folder for the file. Defaults to
-            `data_dir()` (or the Keras cache for entries with `keras_cache`).
-        timeout: float. Seconds each mirror gets to answer the probe.
-            Defaults to `PROBE_TIMEOUT`.
 
     Returns:
         `pathlib.Path` of the file, or of the extracted folder when the entry
@@ -659,31 +515,38 @@ def fetch(name, *, data_dir=None, timeout=PROBE_TIMEOUT):
 
     Raises:
         ValueError: if `name` is not in the catalog.
-        OfflineError: if no mirror is reachable.
+        OfflineError: if no mirror is reachable (within about 2 seconds per
+            mirror); the message says where to put the file by hand.
         DownloadError: if every reachable mirror failed.
         ChecksumError: if the file (in place or downloaded) does not match its
             checksum; it is kept (a download as `<file>.corrupt`).
         UnsafeArchiveError: if the archive has unsafe members.
     """
-    entry = name if isinstance(name, Entry) else get_entry(name)
-    folder = _folder_for(entry, data_dir)
+    entry = name if isinstance(name, Entry) else CATALOG.get(str(name))
+    if entry is None:
+        raise ValueError(
+            f"No catalog entry {name!r}. Known: {', '.join(sorted(CATALOG))}. "
+            f"Received: name={name!r}"
+        )
+    folder = _folder_for(entry)
     target = folder / entry.filename
     extracted = folder / entry.name
     if entry.extract and extracted.is_dir():
         return extracted
     if not target.is_file():
-        reachable = [url for url in entry.urls if probe(url, timeout)]
+        reachable = [url for url in entry.urls if _probe(url)]
         if not reachable:
+            algorithm, expected = entry.digest
+            check = f" ({algorithm} {expected})" if expected else ""
             raise OfflineError(
-                _put_here_message(entry, target, entry.urls),
-                urls=entry.urls,
-                put_here=target,
+                f"Cannot reach {', '.join(entry.urls)} to download {entry.name!r}: "
+                f"the machine looks offline. Download {entry.filename}{check} on a "
+                f"machine with internet and put it at {target}, then run again."
             )
         _download(entry, folder, target, reachable)
     _verify(target, entry)
     if entry.extract:
-        extract(target, extracted)
-        return extracted
+        return _extract(target, extracted)
     return target
 
 
@@ -709,9 +572,7 @@ def _download(entry, folder, target, urls):
                 os.replace(target, corrupt)
                 raise ChecksumError(
                     f"The download of {entry.name!r} from {url} does not match its "
-                    f"{algorithm} {expected}; kept as {corrupt} for inspection.",
-                    path=corrupt,
-                    expected=expected,
+                    f"{algorithm} {expected}; kept as {corrupt} for inspection."
                 ) from None
             failures.append(f"{url}: {error}")
             continue
@@ -723,23 +584,18 @@ def _download(entry, folder, target, urls):
         if algorithm is None:
             warnings.warn(
                 f"{entry.name!r} has no published checksum; the file downloaded "
-                f"has sha256 {file_digest(target)}: pin it in the catalog.",
+                f"has sha256 {_file_digest(target)}: pin it in the catalog.",
                 stacklevel=3,
             )
         return
     raise DownloadError(
         f"Could not download {entry.name!r}: "
         + "; ".join(failures)
-        + f". Put {entry.filename} at {target} by hand and run again.",
-        urls=urls,
-        put_here=target,
+        + f". Put {entry.filename} at {target} by hand and run again."
     )
 
 
-# --------------------------------------------------------------------------
-# Files the package ships (offline defaults)
-# --------------------------------------------------------------------------
-
+# Files the package ships (offline defaults).
 EMBEDDED = {
     "pneumoniamnist_subset": (
         "pneumoniamnist_subset.npz",
@@ -787,8 +643,7 @@ def embedded(name):
     """The path of a data or weights file shipped inside the package.
 
     The first call per file in a process checks its sha256, so a damaged
-    install is caught with a clear message instead of a confusing error
-    deep inside a loader.
+    install gets a clear message.
 
     Args:
         name: str. A key of `EMBEDDED`, e.g. `"pneumoniamnist_subset"`.
@@ -814,14 +669,11 @@ def embedded(name):
             f"(`pip install --force-reinstall secuah_dl`). Received: name={name!r}"
         )
     if name not in _VERIFIED_EMBEDDED:
-        digest = file_digest(path)
+        digest = _file_digest(path)
         if digest != sha256:
             raise ChecksumError(
                 f"The embedded file {path} is damaged: sha256 {digest}, expected "
-                f"{sha256}. Reinstall secuah_dl.",
-                path=path,
-                expected=sha256,
-                received=digest,
+                f"{sha256}. Reinstall secuah_dl."
             )
         _VERIFIED_EMBEDDED.add(name)
     return path

@@ -1,44 +1,18 @@
 """Runtime floor: distribution strategy, precision policy, seeding, batch sizes.
 
-One call per workbook sets the machine up the same way everywhere:
+`setup()` prepares a workbook in one call. `get_strategy()` picks TPU ->
+`TF_CONFIG` cluster (`MultiWorkerMirroredStrategy`) -> several GPUs -> one GPU
+-> CPU; the environment variables `SECUAH_DL_STRATEGY` (`auto`, `tpu`,
+`multi_worker`, `mirrored`, `gpu`, `cpu`) and `SECUAH_DL_PRECISION` (`auto`,
+`float32`, `mixed_float16`, `mixed_bfloat16`) override the automatic choice.
 
-```python
-from secuah_dl import runtime
-
-strategy = runtime.get_strategy()     # TPU -> several GPUs -> one GPU -> CPU
-runtime.set_precision(strategy)       # bf16 on TPU, fp16 on recent GPUs, fp32 on CPU
-runtime.seed_everything(42)
-print(runtime.describe(strategy))
-```
-
-The choice is made by a pure function, `choose_strategy()`, from a list of
-devices, so it can be tested (and explained) without the hardware. Two
-environment variables override the automatic choice:
-
-- `SECUAH_DL_STRATEGY`: `auto` (default), `tpu`, `multi_worker`, `mirrored`,
-  `gpu` or `cpu`.
-- `SECUAH_DL_PRECISION`: `auto` (default), `float32`, `mixed_float16` or
-  `mixed_bfloat16`.
-
-Multi-machine training uses TensorFlow's own engine:
-`tf.distribute.MultiWorkerMirroredStrategy`, configured by the standard
-`TF_CONFIG` environment variable (a cluster with more than one worker selects
-it automatically).
-
-On the JAX backend (`KERAS_BACKEND=jax`, e.g. Colab's TPU runtimes, which ship
-JAX and not TensorFlow) the same calls work: `get_strategy()` returns a
-`JaxStrategy`, a small object with the two things the practicals use,
-`scope()` and `num_replicas_in_sync`, and with several local devices (TPU
-cores, GPUs, or host CPU devices forced with
-`XLA_FLAGS=--xla_force_host_platform_device_count=N`) it turns on
-`keras.distribution.DataParallel` over them. TensorFlow-only features
-(multi-worker, `split_cpu` after start-up, op determinism) say so clearly.
-`value_and_gradients()` is the one place that asks a backend for gradients.
-See `docs/backends.md`.
+On the JAX backend `get_strategy()` returns a `JaxStrategy` with the same
+`scope()` and `num_replicas_in_sync`, which spreads each batch over several
+local devices with `keras.distribution.DataParallel`. See `docs/backends.md`.
 """
 
+import collections
 import contextlib
-import dataclasses
 import glob
 import json
 import os
@@ -50,50 +24,28 @@ import keras
 
 from secuah_dl import __version__
 from secuah_dl._compat import require
+from secuah_dl._validation import check_int
 
 STRATEGY_ENV = "SECUAH_DL_STRATEGY"
 PRECISION_ENV = "SECUAH_DL_PRECISION"
 
-STRATEGY_KINDS = ("auto", "tpu", "multi_worker", "mirrored", "gpu", "cpu")
-PRECISION_POLICIES = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
+_STRATEGY_KINDS = ("auto", "tpu", "multi_worker", "mirrored", "gpu", "cpu")
+_PRECISION_POLICIES = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 
 __all__ = [
-    "STRATEGY_KINDS",
-    "PRECISION_POLICIES",
-    "StrategyChoice",
-    "choose_strategy",
-    "choose_precision",
     "get_strategy",
-    "set_precision",
     "seed_everything",
     "global_batch_size",
-    "split_cpu",
     "describe",
     "setup",
     "strategy_kind",
     "jax_odd_batches",
     "multi_worker_fit",
-    "float64",
     "JaxStrategy",
     "value_and_gradients",
 ]
 
-
-@dataclasses.dataclass(frozen=True)
-class StrategyChoice:
-    """What `choose_strategy()` decided, and why.
-
-    Attributes:
-        kind: str. One of `"tpu"`, `"multi_worker"`, `"mirrored"`, `"gpu"`,
-            `"cpu"`.
-        devices: tuple of str. The devices the strategy will use (empty for
-            TPU and multi-worker, where the cluster decides).
-        reason: str. One sentence saying why this kind was picked.
-    """
-
-    kind: str
-    devices: tuple
-    reason: str
+_Choice = collections.namedtuple("_Choice", ["kind", "devices"])
 
 
 def _tf():
@@ -123,35 +75,10 @@ def _num_workers(tf_config):
     return len(cluster.get("worker", [])) + len(cluster.get("chief", []))
 
 
-def choose_strategy(devices, *, tpu=False, tf_config=None, override=None):
-    """Decides which `tf.distribute` strategy fits a list of devices.
-
-    This is the pure decision behind `get_strategy()`: TPU first, then a
-    multi-worker cluster (`TF_CONFIG` with more than one worker), then
-    several GPUs (mirrored), then one GPU, then the CPU.
-
-    Args:
-        devices: list of str. Device names such as `"/device:GPU:0"` or
-            `"/physical_device:CPU:0"` (only the type matters).
-        tpu: bool. Whether a TPU was found. Defaults to `False`.
-        tf_config: dict, str or None. The `TF_CONFIG` cluster description.
-        override: str or None. One of `STRATEGY_KINDS`; `None` or `"auto"`
-            keeps the automatic choice.
-
-    Returns:
-        A `StrategyChoice`.
-
-    Raises:
-        ValueError: if `override` is not a known kind, or asks for hardware
-            that `devices` does not have.
-
-    Example:
-
-    >>> choose_strategy(["/device:CPU:0", "/device:GPU:0", "/device:GPU:1"]).kind
-    'mirrored'
-    """
+def _choose_strategy(devices, *, tpu=False, tf_config=None, override=None):
+    """The strategy kind and devices for a list of device names (pure)."""
     override = override or "auto"
-    _validate_choice("override", override, STRATEGY_KINDS)
+    _validate_choice("override", override, _STRATEGY_KINDS)
     gpus = tuple(d for d in devices if ":GPU:" in d.upper())
     cpus = tuple(d for d in devices if ":CPU:" in d.upper()) or ("/device:CPU:0",)
     workers = _num_workers(tf_config)
@@ -174,29 +101,20 @@ def choose_strategy(devices, *, tpu=False, tf_config=None, override=None):
         )
 
     if override == "tpu" or (override == "auto" and tpu):
-        return StrategyChoice("tpu", (), "a TPU was found")
+        return _Choice("tpu", ())
     if override == "multi_worker" or (override == "auto" and workers > 1):
-        return StrategyChoice(
-            "multi_worker", (), f"TF_CONFIG describes a cluster of {workers} workers"
-        )
+        return _Choice("multi_worker", ())
     if override == "mirrored":
-        replicas = gpus if gpus else cpus
-        return StrategyChoice(
-            "mirrored", replicas, f"mirrored over {len(replicas)} device(s) on request"
-        )
+        return _Choice("mirrored", gpus if gpus else cpus)
     if override == "auto" and len(gpus) > 1:
-        return StrategyChoice("mirrored", gpus, f"{len(gpus)} GPUs were found")
+        return _Choice("mirrored", gpus)
     if override == "gpu" or (override == "auto" and gpus):
-        return StrategyChoice("gpu", gpus[:1], "one GPU was found")
-    return StrategyChoice("cpu", cpus[:1], "no accelerator was found")
+        return _Choice("gpu", gpus[:1])
+    return _Choice("cpu", cpus[:1])
 
 
 def _tpu_resolver():
-    """Returns a connected TPUClusterResolver, or None when there is no TPU.
-
-    Only tries when there is evidence of a TPU (a TPU VM's device files or a
-    TPU address in the environment), so machines without one pay nothing.
-    """
+    """A connected TPUClusterResolver, or None; tried only where a TPU shows."""
     evidence = (
         os.environ.get("TPU_NAME")
         or os.environ.get("COLAB_TPU_ADDR")
@@ -366,29 +284,23 @@ def multi_worker_fit(model, strategy, element_spec):
 class JaxStrategy:
     """The JAX backend's answer to `get_strategy()`.
 
-    TensorFlow's `tf.distribute` strategies do not drive a model on the JAX
-    backend; Keras's own `keras.distribution` API does. This object gives the
-    practicals the same face as a `tf.distribute.Strategy` (`scope()` and
-    `num_replicas_in_sync`), so they never branch on the backend. With more
+    `tf.distribute` strategies do not drive a model on JAX; Keras's
+    `keras.distribution` API does. This object gives the practicals the face of
+    a `tf.distribute.Strategy` (`scope()`, `num_replicas_in_sync`). With more
     than one device it holds a `keras.distribution.DataParallel` over them,
-    made the global Keras distribution by `get_strategy()` (so `fit`,
-    `predict` and `evaluate` shard every batch across the devices, and
-    variables are replicated on each). A batch that does not divide by the
-    number of devices is replicated rather than split, so odd last batches
-    in `fit`, `evaluate` and `predict` work and give the one-device result.
+    made the global distribution by `get_strategy()`, so `fit`, `predict` and
+    `evaluate` shard every batch; a batch that does not divide by the number
+    of devices is replicated, giving the one-device result.
 
     Attributes:
-        kind: str. `"tpu"`, `"mirrored"`, `"gpu"` or `"cpu"`, as in
-            `StrategyChoice.kind`.
+        kind: str. `"tpu"`, `"mirrored"`, `"gpu"` or `"cpu"`.
         devices: tuple. The `jax.Device`s used.
-        reason: str. Why this kind was picked.
         distribution: `keras.distribution.DataParallel` or None (one device).
     """
 
-    def __init__(self, kind, devices, reason=""):
+    def __init__(self, kind, devices):
         self.kind = kind
         self.devices = tuple(devices)
-        self.reason = reason
         self.distribution = None
         if len(self.devices) > 1:
             self.distribution = _data_parallel(self.devices)
@@ -461,19 +373,15 @@ def _jax_strategy(kind):
     by_name = {_jax_device_name(d): d for d in devices}
     tpus = [d for d in devices if d.platform == "tpu"]
     cpus = [d for d in devices if _jax_device_name(d).startswith("/device:CPU")]
-    choice = choose_strategy(
-        list(by_name), tpu=bool(tpus), tf_config=None, override=kind
-    )
+    choice = _choose_strategy(list(by_name), tpu=bool(tpus), override=kind)
     if choice.kind == "tpu":
-        return JaxStrategy("tpu", tpus, f"{len(tpus)} TPU core(s) were found")
+        return JaxStrategy("tpu", tpus)
     if choice.kind == "cpu" and kind == "auto" and len(cpus) > 1:
-        # JAX shows one CPU device unless asked for more (XLA_FLAGS or
-        # split_cpu), so several of them mean data parallelism was wanted.
-        return JaxStrategy(
-            "mirrored", cpus, f"{len(cpus)} host CPU devices were configured"
-        )
+        # JAX shows one CPU device unless asked for more (XLA_FLAGS), so
+        # several of them mean data parallelism was wanted.
+        return JaxStrategy("mirrored", cpus)
     chosen = [by_name[name] for name in choice.devices if name in by_name]
-    return JaxStrategy(choice.kind, chosen or devices[:1], choice.reason)
+    return JaxStrategy(choice.kind, chosen or devices[:1])
 
 
 _STRATEGY_CACHE = {}
@@ -484,20 +392,17 @@ def get_strategy(kind=None):
 
     TPU (`TPUStrategy`) -> a `TF_CONFIG` cluster (`MultiWorkerMirroredStrategy`)
     -> several GPUs (`MirroredStrategy`) -> one GPU (`OneDeviceStrategy`) -> the
-    CPU (the default strategy). The result is cached, so calling it twice in a
-    notebook returns the same object (TPU systems can only be initialised once).
+    CPU (the default strategy). The result is cached (TPU systems can only be
+    initialised once). On JAX it returns a `JaxStrategy`: `"tpu"` and
+    `"mirrored"` (also `"auto"` with several TPU cores, GPUs or forced host CPU
+    devices) set a global `keras.distribution.DataParallel`; `"gpu"` and
+    `"cpu"` use one device.
 
     Args:
         kind: str or None. Force a kind (`"tpu"`, `"multi_worker"`,
             `"mirrored"`, `"gpu"`, `"cpu"`); `None` reads the
             `SECUAH_DL_STRATEGY` environment variable, then decides
             automatically.
-
-    On the JAX backend it returns a `JaxStrategy` instead (same `scope()` and
-    `num_replicas_in_sync`): `"tpu"` and `"mirrored"` (also `"auto"` with
-    several TPU cores, GPUs or forced host CPU devices) set a global
-    `keras.distribution.DataParallel` over the local devices; `"gpu"` and
-    `"cpu"` use one device and clear a distribution set here before.
 
     Returns:
         A `tf.distribute.Strategy` (or a `JaxStrategy` on JAX). Build and
@@ -510,7 +415,7 @@ def get_strategy(kind=None):
         ImportError: if TensorFlow is not installed (TensorFlow backend).
     """
     kind = kind or os.environ.get(STRATEGY_ENV, "auto").strip().lower() or "auto"
-    _validate_choice("kind", kind, STRATEGY_KINDS)
+    _validate_choice("kind", kind, _STRATEGY_KINDS)
     if _backend() == "jax":
         _refuse_multi_worker_on_jax(kind)
         if kind not in _STRATEGY_CACHE:
@@ -535,7 +440,7 @@ def get_strategy(kind=None):
         devices = []
     else:
         devices = [d.name for d in tf.config.list_logical_devices()]
-    choice = choose_strategy(
+    choice = _choose_strategy(
         devices, tpu=resolver is not None, tf_config=tf_config, override=kind
     )
     if choice.kind == "tpu":
@@ -553,7 +458,7 @@ def get_strategy(kind=None):
 
 
 def strategy_kind(strategy):
-    """The kind of a strategy object, as in `StrategyChoice.kind`.
+    """The kind of a strategy object.
 
     Args:
         strategy: `tf.distribute.Strategy` or `JaxStrategy`.
@@ -594,29 +499,8 @@ def _gpu_compute_capabilities():
     return capabilities
 
 
-def choose_precision(kind, gpu_compute_capabilities=(), *, override=None):
-    """Decides the Keras mixed-precision policy for a strategy kind.
-
-    `mixed_bfloat16` on TPU; `mixed_float16` when every GPU has compute
-    capability >= 7.0 (Volta and later, with Tensor Cores: Colab's T4, L4,
-    A100); `float32` otherwise (CPU, older GPUs).
-
-    Args:
-        kind: str. A strategy kind, as in `StrategyChoice.kind`.
-        gpu_compute_capabilities: sequence of `(major, minor)` tuples.
-        override: str or None. One of `PRECISION_POLICIES`; `None` or
-            `"auto"` keeps the automatic choice.
-
-    Returns:
-        str. A Keras dtype policy name.
-
-    Raises:
-        ValueError: if `override` is not a known policy.
-    """
-    override = override or "auto"
-    _validate_choice("override", override, PRECISION_POLICIES)
-    if override != "auto":
-        return override
+def _choose_precision(kind, gpu_compute_capabilities=()):
+    """bf16 on TPU, fp16 when every GPU has Tensor Cores (CC >= 7.0), else fp32."""
     if kind == "tpu":
         return "mixed_bfloat16"
     capabilities = list(gpu_compute_capabilities)
@@ -626,32 +510,14 @@ def choose_precision(kind, gpu_compute_capabilities=(), *, override=None):
     return "float32"
 
 
-def set_precision(strategy=None, policy=None):
-    """Sets Keras's global dtype policy for this machine.
-
-    Call it before building models. Output layers of the practicals are
-    float32 whatever the policy, as the Keras mixed-precision guide advises.
-
-    Args:
-        strategy: `tf.distribute.Strategy`, `JaxStrategy` or None. The
-            strategy in use; `None` uses `get_strategy()`. On JAX the same
-            rules apply (bfloat16 on TPU cores, float16 on recent GPUs).
-        policy: str or None. Force a policy (`"float32"`, `"mixed_float16"`,
-            `"mixed_bfloat16"`); `None` reads `SECUAH_DL_PRECISION`, then
-            decides automatically with `choose_precision()`.
-
-    Returns:
-        str. The policy now in force.
-
-    Raises:
-        ValueError: if `policy` is unknown.
-    """
+def _set_precision(strategy, policy=None):
+    """Sets Keras's global dtype policy: `policy`, `$SECUAH_DL_PRECISION` or auto."""
     policy = policy or os.environ.get(PRECISION_ENV, "auto").strip().lower() or "auto"
-    _validate_choice("policy", policy, PRECISION_POLICIES)
+    _validate_choice("policy", policy, _PRECISION_POLICIES)
     if policy == "auto":
-        kind = strategy_kind(strategy or get_strategy())
+        kind = strategy_kind(strategy)
         capabilities = _gpu_compute_capabilities() if kind != "tpu" else []
-        policy = choose_precision(kind, capabilities)
+        policy = _choose_precision(kind, capabilities)
     keras.mixed_precision.set_global_policy(policy)
     return policy
 
@@ -673,10 +539,7 @@ def seed_everything(seed=0, *, deterministic=False):
     Raises:
         ValueError: if `seed` is not a non-negative integer.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(
-            f"`seed` must be a non-negative integer. Received: seed={seed!r}"
-        )
+    seed = check_int("seed", seed, minimum=0)
     keras.utils.set_random_seed(seed)
     if deterministic and _backend() == "tensorflow":
         _tf().config.experimental.enable_op_determinism()
@@ -711,15 +574,7 @@ def global_batch_size(per_replica_batch_size, strategy=None):
     Raises:
         ValueError: if `per_replica_batch_size` is not a positive integer.
     """
-    if (
-        isinstance(per_replica_batch_size, bool)
-        or not isinstance(per_replica_batch_size, int)
-        or per_replica_batch_size < 1
-    ):
-        raise ValueError(
-            "`per_replica_batch_size` must be a positive integer. Received: "
-            f"per_replica_batch_size={per_replica_batch_size!r}"
-        )
+    per_replica_batch_size = check_int("per_replica_batch_size", per_replica_batch_size)
     if strategy is None:
         if _backend() == "jax":
             distribution = keras.distribution.distribution()
@@ -729,62 +584,6 @@ def global_batch_size(per_replica_batch_size, strategy=None):
             return per_replica_batch_size * replicas
         strategy = _tf().distribute.get_strategy()
     return per_replica_batch_size * strategy.num_replicas_in_sync
-
-
-def split_cpu(num_devices):
-    """Splits the CPU into several logical devices (to try mirrored training).
-
-    Must be called before TensorFlow touches any device (before building a
-    model or a dataset). Useful to see `MirroredStrategy` work on a laptop.
-    On JAX it sets `jax_num_cpu_devices` instead, which must happen before
-    JAX starts (before any array is made); otherwise start Python with
-    `XLA_FLAGS=--xla_force_host_platform_device_count=N`.
-
-    Args:
-        num_devices: int. Number of logical CPU devices, >= 1.
-
-    Returns:
-        list of str. The logical CPU device names.
-
-    Raises:
-        ValueError: if `num_devices` is not a positive integer.
-        RuntimeError: if TensorFlow's (or JAX's) devices are already
-            initialised.
-    """
-    if (
-        isinstance(num_devices, bool)
-        or not isinstance(num_devices, int)
-        or num_devices < 1
-    ):
-        raise ValueError(
-            f"`num_devices` must be a positive integer. Received: num_devices={num_devices!r}"
-        )
-    if _backend() == "jax":
-        import jax
-
-        try:
-            jax.config.update("jax_num_cpu_devices", num_devices)
-        except (RuntimeError, AttributeError) as error:
-            raise RuntimeError(
-                "split_cpu() on the JAX backend must run before JAX starts (before "
-                "any model, array or `jax.devices()` call); or start Python with "
-                f"XLA_FLAGS=--xla_force_host_platform_device_count={num_devices}. "
-                f"Received: num_devices={num_devices} after JAX started"
-            ) from error
-        return [_jax_device_name(d) for d in jax.devices("cpu")]
-    tf = _tf()
-    cpu = tf.config.list_physical_devices("CPU")[0]
-    try:
-        tf.config.set_logical_device_configuration(
-            cpu, [tf.config.LogicalDeviceConfiguration()] * num_devices
-        )
-    except RuntimeError as error:
-        raise RuntimeError(
-            "split_cpu() must run before TensorFlow initialises its devices "
-            "(call it first thing, before any model or dataset is built). "
-            f"Received: num_devices={num_devices} after initialisation"
-        ) from error
-    return [d.name for d in tf.config.list_logical_devices("CPU")]
 
 
 def _jax_device_label(strategy):
@@ -881,10 +680,10 @@ def setup(quick=False, *, seed=0, strategy=None):
     """Prepares a workbook in one call: strategy, precision, seed, quiet logs.
 
     Picks the strategy (`get_strategy`), sets the precision policy for it
-    (`set_precision`), seeds everything (`seed_everything`), silences
-    TensorFlow's retracing warnings, and prints, in Spanish, the runtime
-    line (`describe`) and the mode. In full mode without a GPU or TPU it
-    prints a warning that says how to get one in Colab.
+    (bf16 on TPU, fp16 on GPUs with compute capability >= 7.0, else fp32;
+    `SECUAH_DL_PRECISION` overrides), seeds everything, silences TensorFlow's
+    retracing warnings, and prints in Spanish the runtime line (`describe`)
+    and the mode, with a warning in full mode without a GPU or TPU.
 
     Args:
         quick: bool. Quick mode (small data, few epochs). Defaults to `False`.
@@ -908,7 +707,7 @@ def setup(quick=False, *, seed=0, strategy=None):
     """
     _quiet_frameworks()
     strategy = strategy or get_strategy()
-    set_precision(strategy)
+    _set_precision(strategy)
     seed_everything(seed)
     print(describe(strategy))
     if quick:
@@ -924,37 +723,15 @@ def setup(quick=False, *, seed=0, strategy=None):
     return strategy
 
 
-def float64():
-    """A context in which float64 arrays stay float64 on every backend.
-
-    On JAX this turns on 64-bit mode for its duration (its name moved across
-    JAX versions); on TensorFlow it does nothing (float64 is always there).
-
-    Returns:
-        A context manager.
-    """
-    if _backend() != "jax":
-        return contextlib.nullcontext()
-    import jax
-
-    enable_x64 = getattr(jax, "enable_x64", None)
-    if enable_x64 is None:  # jax < 0.7
-        from jax.experimental import enable_x64
-    return enable_x64(True)
-
-
 def value_and_gradients(loss_fn, values):
     """A loss and its gradients, by the backend's automatic differentiation.
 
-    The one place in the package that asks a backend for gradients outside
-    `fit()`, so teaching code (`fundamentals`) stays backend-neutral:
-    `tf.GradientTape` on TensorFlow, `jax.value_and_grad` on JAX. Write
-    `loss_fn` with `keras.ops`; to differentiate a model, call
-    `model.stateless_call(trainable_values, non_trainable_values, x)` inside
-    it and pass the trainable values.
-
-    float64 values stay float64 on both backends (JAX's 64-bit mode is turned
-    on for the duration of the call).
+    The one place that asks a backend for gradients outside `fit()`
+    (`tf.GradientTape` on TensorFlow, `jax.value_and_grad` on JAX), so teaching
+    code stays backend-neutral. Write `loss_fn` with `keras.ops`; to
+    differentiate a model, call `model.stateless_call(trainable_values,
+    non_trainable_values, x)` inside it. float64 values stay float64 (JAX's
+    64-bit mode is on for the call).
 
     Args:
         loss_fn: callable. Takes `values` (same structure, backend tensors)
@@ -984,7 +761,10 @@ def value_and_gradients(loss_fn, values):
     if backend == "jax":
         import jax
 
-        with float64():
+        enable_x64 = getattr(jax, "enable_x64", None)
+        if enable_x64 is None:  # jax < 0.7
+            from jax.experimental import enable_x64
+        with enable_x64(True):
             tensors = tree.map_structure(
                 lambda v: jax.numpy.asarray(np.asarray(v)), values
             )

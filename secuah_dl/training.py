@@ -1,24 +1,13 @@
 """Training floor: `fit()` with the strategy, checkpoints and resume-after-disconnect.
 
-Every practical trains through `fit()`, so each one gets, for free:
-
-- the model built and trained inside the right `tf.distribute` strategy scope
-  (or, on JAX, the `keras.distribution` of a `runtime.JaxStrategy`);
-- a run directory with `log.csv` (one row per epoch), the best model as
-  `best.keras`, optional TensorBoard logs;
-- resume after a disconnect: after every epoch the weights and the optimizer
-  state are written to `run_dir/backup/`, atomically (a new file per epoch,
-  then a small `state.json` switched with `os.replace`), so a kill at *any*
-  moment, even in the middle of a write, leaves a complete epoch to resume
-  from. Calling the same `fit()` again with the same `run_dir` restores it and
-  trains only the remaining epochs (`model.fit(initial_epoch=...)`). The
-  shuffling order of a resumed run is a fresh one;
-- optional early stopping.
+Every practical trains through `fit()`: the model is built and trained in the
+strategy's scope; a run directory gets `log.csv`, `best.keras` and, after every
+epoch, a backup of weights and optimizer state written atomically (a new file,
+then `state.json` switched with `os.replace`), so a kill at any moment leaves a
+complete epoch. Calling `fit()` again with the same `run_dir` trains only the
+remaining epochs (with a fresh shuffling order).
 
 ```python
-from secuah_dl import runtime, training
-
-strategy = runtime.get_strategy()
 history = training.fit(
     lambda: build_model(), train_ds, val_ds, epochs=50,
     run_dir="runs/toy2d", strategy=strategy,
@@ -39,8 +28,9 @@ import keras
 
 from secuah_dl import runtime
 from secuah_dl._compat import require
+from secuah_dl._validation import check_int
 
-__all__ = ["fit", "resume_epoch", "read_log"]
+__all__ = ["fit"]
 
 _BACKUP = "backup"
 _STATE = "state.json"
@@ -64,18 +54,8 @@ def _read_state(backup):
     return state
 
 
-def resume_epoch(run_dir):
-    """The epoch a run directory would resume from.
-
-    Args:
-        run_dir: str or path-like or None. A run directory written by `fit()`.
-
-    Returns:
-        int. Number of epochs already completed by an interrupted run (`0` when
-        there is nothing to resume, including after a run that finished).
-    """
-    if run_dir is None:
-        return 0
+def _resume_epoch(run_dir):
+    """Epochs an interrupted run in `run_dir` has completed (0: nothing to resume)."""
     try:
         state = _read_state(pathlib.Path(run_dir) / _BACKUP)
     except (ValueError, KeyError, TypeError, OSError):
@@ -83,17 +63,8 @@ def resume_epoch(run_dir):
     return state["epoch"] if state else 0
 
 
-def read_log(run_dir):
-    """Reads a run's `log.csv` into a History-style dict of lists.
-
-    Args:
-        run_dir: str or path-like. A run directory written by `fit()`.
-
-    Returns:
-        dict. `{"epoch": [0, 1, ...], "loss": [...], ...}`, one entry per epoch
-        with the last row kept when an epoch appears twice (a run interrupted
-        between logging and backing up). Empty when there is no log.
-    """
+def _read_log(run_dir):
+    """`log.csv` as a History-style dict of lists (an epoch logged twice: last row)."""
     path = pathlib.Path(run_dir) / _LOG
     if not path.exists():
         return {}
@@ -219,13 +190,12 @@ def _build_in_scope(builder, strategy):
 
 
 def _resolve_model(model, strategy):
-    jax = keras.backend.backend() == "jax"
     if not isinstance(model, keras.Model) and not callable(model):
         raise TypeError(
             "`model` must be a compiled `keras.Model` or a function that builds one. "
             f"Received: model of type {type(model).__name__}"
         )
-    if jax:
+    if keras.backend.backend() == "jax":
         strategy = strategy or runtime.get_strategy()
         if isinstance(model, keras.Model):
             return model, strategy
@@ -234,9 +204,9 @@ def _resolve_model(model, strategy):
     if not isinstance(model, keras.Model):
         strategy = strategy or tf.distribute.get_strategy()
         return _build_in_scope(model, strategy), strategy
-    built_under = getattr(model, "_distribute_strategy", None)
     if strategy is None:
         return model, model.distribute_strategy
+    built_under = model.distribute_strategy
     if built_under is not strategy and strategy is not tf.distribute.get_strategy():
         raise ValueError(
             "The model was not created inside `strategy.scope()`, so it cannot "
@@ -306,10 +276,7 @@ def fit(
             compiled, or it was built under another strategy.
     """
     tf = _tf()
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(
-            f"`epochs` must be a positive integer. Received: epochs={epochs!r}"
-        )
+    epochs = check_int("epochs", epochs)
     data_types = (tf.data.Dataset, tf.distribute.DistributedDataset)
     for name, data in (("train_ds", train_ds), ("val_ds", val_ds)):
         if data is not None and not isinstance(data, data_types):
@@ -396,7 +363,7 @@ def fit(
         )
     history.resumed_from = start_epoch
     if run_dir is not None:
-        logged = read_log(run_dir)
+        logged = _read_log(run_dir)
         if logged:
             history.epoch = logged.pop("epoch")
             history.history = logged

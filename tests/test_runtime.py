@@ -1,4 +1,4 @@
-"""Strategy and precision choice (devices injected), seeding, describe()."""
+"""Strategy and precision choice (devices injected), seeding, describe(), setup()."""
 
 import json
 
@@ -47,17 +47,18 @@ GPU0, GPU1 = "/physical_device:GPU:0", "/physical_device:GPU:1"
     ],
 )
 def test_choose_strategy(devices, tpu, tf_config, override, kind):
-    choice = runtime.choose_strategy(
+    choice = runtime._choose_strategy(
         devices, tpu=tpu, tf_config=tf_config, override=override
     )
     assert choice.kind == kind
-    assert choice.reason
 
 
 def test_choose_strategy_devices():
-    assert runtime.choose_strategy([CPU, GPU0, GPU1]).devices == (GPU0, GPU1)
-    assert runtime.choose_strategy([CPU, GPU0, GPU1], override="gpu").devices == (GPU0,)
-    assert runtime.choose_strategy(
+    assert runtime._choose_strategy([CPU, GPU0, GPU1]).devices == (GPU0, GPU1)
+    assert runtime._choose_strategy([CPU, GPU0, GPU1], override="gpu").devices == (
+        GPU0,
+    )
+    assert runtime._choose_strategy(
         [CPU, "/device:CPU:1"], override="mirrored"
     ).devices == (
         CPU,
@@ -77,7 +78,7 @@ def test_choose_strategy_devices():
 )
 def test_choose_strategy_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        runtime.choose_strategy([CPU], **kwargs)
+        runtime._choose_strategy([CPU], **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -92,15 +93,7 @@ def test_choose_strategy_errors(kwargs, match):
     ],
 )
 def test_choose_precision(kind, capabilities, policy):
-    assert runtime.choose_precision(kind, capabilities) == policy
-
-
-def test_choose_precision_override_and_errors():
-    assert (
-        runtime.choose_precision("cpu", override="mixed_bfloat16") == "mixed_bfloat16"
-    )
-    with pytest.raises(ValueError, match="Received: override='fp8'"):
-        runtime.choose_precision("cpu", override="fp8")
+    assert runtime._choose_precision(kind, capabilities) == policy
 
 
 @pytest.mark.both_backends
@@ -120,12 +113,13 @@ def test_get_strategy_on_this_machine(monkeypatch):
 def test_set_precision_env_override(monkeypatch):
     try:
         monkeypatch.setenv(runtime.PRECISION_ENV, "mixed_bfloat16")
-        assert runtime.set_precision() == "mixed_bfloat16"
+        cpu = runtime.get_strategy("cpu")
+        assert runtime._set_precision(cpu) == "mixed_bfloat16"
         assert keras.mixed_precision.global_policy().name == "mixed_bfloat16"
         monkeypatch.delenv(runtime.PRECISION_ENV)
-        assert runtime.set_precision(runtime.get_strategy("cpu")) == "float32"
-        with pytest.raises(ValueError, match="policy"):
-            runtime.set_precision(policy="half")
+        assert runtime._set_precision(cpu) == "float32"
+        with pytest.raises(ValueError, match="Received: policy='half'"):
+            runtime._set_precision(cpu, policy="half")
     finally:
         keras.mixed_precision.set_global_policy("float32")
 
@@ -151,17 +145,6 @@ def test_global_batch_size():
     for bad in (0, -4, 2.5, True):
         with pytest.raises(ValueError, match="per_replica_batch_size"):
             runtime.global_batch_size(bad)
-
-
-@pytest.mark.tf_only
-def test_split_cpu_after_initialisation_explains():
-    import tensorflow as tf
-
-    tf.constant(1.0)  # devices are initialised by now
-    with pytest.raises(RuntimeError, match="before TensorFlow initialises"):
-        runtime.split_cpu(2)
-    with pytest.raises(ValueError, match="num_devices"):
-        runtime.split_cpu(0)
 
 
 @pytest.mark.tf_only
@@ -196,8 +179,6 @@ def test_value_and_gradients_on_this_backend():
 @pytest.mark.both_backends
 @pytest.mark.jax_only
 def test_jax_strategy_describe_and_tf_only_features(monkeypatch):
-    import jax
-
     strategy = runtime.get_strategy("cpu")
     assert isinstance(strategy, runtime.JaxStrategy)
     assert strategy.num_replicas_in_sync == 1 and strategy.distribution is None
@@ -207,17 +188,12 @@ def test_jax_strategy_describe_and_tf_only_features(monkeypatch):
     assert "\n" not in line
     for part in ("CPU", "1 réplica", "JaxStrategy", "backend jax", "JAX ", "Keras 3."):
         assert part in line
-    assert runtime.set_precision(strategy) == "float32"
+    assert runtime._set_precision(strategy) == "float32"
     with pytest.raises(RuntimeError, match="KERAS_BACKEND=tensorflow"):
         runtime.get_strategy("multi_worker")
-    monkeypatch.setenv(
-        "TF_CONFIG", json.dumps({"cluster": {"worker": ["a:1", "b:2"]}})
-    )
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": {"worker": ["a:1", "b:2"]}}))
     with pytest.raises(RuntimeError, match="Multi-worker.*TF_CONFIG=set"):
         runtime.get_strategy("auto")
-    jax.numpy.ones(1)  # JAX has started by now
-    with pytest.raises(RuntimeError, match="xla_force_host_platform_device_count=2"):
-        runtime.split_cpu(2)
 
 
 @pytest.mark.both_backends

@@ -66,12 +66,12 @@ def test_run_dir_logs_and_best_model(data, tmp_path):
     )
     assert history.epoch == [0, 1, 2] and history.resumed_from == 0
     assert len(history.history["val_loss"]) == 3
-    logged = training.read_log(tmp_path)
+    logged = training._read_log(tmp_path)
     np.testing.assert_allclose(logged["loss"], history.history["loss"])
     best = keras.saving.load_model(tmp_path / "best.keras")
     assert best.count_params() == history.model.count_params()
     assert not (tmp_path / "backup").exists()  # a finished run leaves nothing to resume
-    assert training.resume_epoch(tmp_path) == 0
+    assert training._resume_epoch(tmp_path) == 0
 
 
 def test_early_stopping_stops_a_run_that_cannot_improve(data):
@@ -84,8 +84,8 @@ def test_early_stopping_stops_a_run_that_cannot_improve(data):
 
 def test_read_log_keeps_last_row_of_repeated_epoch(tmp_path):
     (tmp_path / "log.csv").write_text("epoch,loss\n0,1.0\n1,0.8\n1,0.7\n2,0.5\n")
-    assert training.read_log(tmp_path) == {"epoch": [0, 1, 2], "loss": [1.0, 0.7, 0.5]}
-    assert training.read_log(tmp_path / "missing") == {}
+    assert training._read_log(tmp_path) == {"epoch": [0, 1, 2], "loss": [1.0, 0.7, 0.5]}
+    assert training._read_log(tmp_path / "missing") == {}
 
 
 def _wait_for(path, process, timeout):
@@ -120,7 +120,7 @@ def test_killed_run_resumes_and_matches_uninterrupted(tmp_path, where, resumes_a
     _wait_for(tmp_path / "run" / "stalled", doomed, timeout=180)
     doomed.kill()  # SIGKILL from outside: no cleanup runs
     doomed.communicate()
-    assert training.resume_epoch(tmp_path / "run") == resumes_at
+    assert training._resume_epoch(tmp_path / "run") == resumes_at
     finish(reference, timeout=180)
     finish(
         start_script(
@@ -151,7 +151,7 @@ def test_unreadable_backup_is_moved_aside_not_deleted(data, tmp_path):
     (backup / "state.json").write_text(
         '{"epoch": 2, "weights": "epoch-0002.weights.h5"}'
     )
-    assert training.resume_epoch(tmp_path) == 2
+    assert training._resume_epoch(tmp_path) == 2
     with pytest.warns(UserWarning, match="Could not resume.*moved to"):
         history = training.fit(
             toy2d.build_model, *data, epochs=2, run_dir=tmp_path, verbose=0

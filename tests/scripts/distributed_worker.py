@@ -13,8 +13,13 @@ epochs = int(sys.argv[3]) if len(sys.argv) > 3 else 50
 
 from secuah_dl import runtime  # noqa: E402
 
-if mode == "mirrored2":
-    runtime.split_cpu(2)
+if mode == "mirrored2":  # two logical CPUs, set before TensorFlow starts
+    import tensorflow as tf
+
+    tf.config.set_logical_device_configuration(
+        tf.config.list_physical_devices("CPU")[0],
+        [tf.config.LogicalDeviceConfiguration()] * 2,
+    )
     strategy = runtime.get_strategy("mirrored")
 elif mode == "single":
     strategy = runtime.get_strategy("cpu")
