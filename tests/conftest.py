@@ -4,7 +4,7 @@
 - `@pytest.mark.large`: slow, skipped unless `--run-large`;
 - `@pytest.mark.gpu`: needs a GPU, skipped without one;
 - `@pytest.mark.tf_only`: needs Keras's TensorFlow backend (tf.distribute,
-  split_cpu, TensorFlow-only messages), skipped when `KERAS_BACKEND=jax`;
+  logical CPU devices, TensorFlow-only messages), skipped when `KERAS_BACKEND=jax`;
 - `@pytest.mark.jax_only`: checks the JAX backend itself, skipped on TensorFlow.
 - `@pytest.mark.both_backends`: exercises code that differs by backend (fit,
   custom train steps, gradients, workbooks); the JAX pass of `scripts/test.sh`
