@@ -518,8 +518,8 @@ def _spec(backbone):
 def imagenet_weights(backbone="mobilenet"):
     """The path of a backbone's ImageNet weights (`include_top=False`).
 
-    MobileNet v1 alpha 0.25 is shipped in the package; VGG16 and ResNet50
-    come through the download catalog (`datasets.fetch`, checksummed, once).
+    MobileNet v1 alpha 0.25 is shipped; VGG16 and ResNet50 are downloaded
+    once, checksummed, through `datasets.fetch`.
 
     Args:
         backbone: str. `"mobilenet"`, `"vgg16"` or `"resnet50"`. Defaults to
@@ -744,10 +744,9 @@ def train_head_on_features(
 ):
     """Strategy 1 on cached features: the base runs once, then only the head trains.
 
-    The pooled features of the training and validation images are computed
-    once; the head (the *same* Dropout and Dense layers as in `model`) trains
-    on them through `training.fit`. `model` is then trained, ready to save or
-    predict.
+    The head (the *same* Dropout and Dense layers as in `model`) trains
+    through `training.fit` on the pooled features, computed once, so `model`
+    ends trained, ready to save or predict.
 
     Args:
         model: `keras.Model`. From `build_model()`, base frozen.
@@ -873,9 +872,8 @@ def evaluate(model, test_ds, *, class_names=None, threshold=None):
         test_ds: `tf.data.Dataset`. Batched `(images, one_hot_labels)`.
         class_names: list of str or None.
         threshold: float or None. Two classes only: class 1 when its
-            probability is >= `threshold` (choose it on validation with
-            `metrics.balanced_threshold`). Defaults to `None` (the most
-            probable class).
+            probability is >= `threshold` (chosen on validation, e.g. with
+            `metrics.balanced_threshold`). Defaults to `None` (argmax).
 
     Returns:
         dict from `metrics.classification_metrics` (`accuracy`,
@@ -896,12 +894,11 @@ def evaluate(model, test_ds, *, class_names=None, threshold=None):
 def grad_cam(model, images, *, class_index=None):
     """Grad-CAM heat maps (Selvaraju et al. 2017) on the base's last feature maps.
 
-    The class score (the logit before the softmax) is linear in the pooled
-    features, `z_c = sum_k W[k, c] mean_ij A_k(i, j) + b_c`, so its gradient
-    with respect to the feature map `A_k` is `W[k, c] / (h w)` everywhere and
-    Grad-CAM is `ReLU(sum_k W[k, c] A_k)` (CAM, Zhou et al. 2016): one forward
-    pass, no automatic differentiation, the same on every Keras backend. Each
-    map is scaled to [0, 1] and resized to the image.
+    The logit `z_c = sum_k W[k, c] mean_ij A_k(i, j) + b_c` is linear in the
+    feature maps, so `dz_c / dA_k = W[k, c] / (h w)` and Grad-CAM is
+    `ReLU(sum_k W[k, c] A_k)` (CAM, Zhou et al. 2016): one forward pass, no
+    autodiff, the same on every backend. Maps are scaled to [0, 1] and
+    resized to the image.
 
     Args:
         model: `keras.Model`. From `build_model()` (or shaped like it).
@@ -951,8 +948,8 @@ def grad_cam(model, images, *, class_index=None):
 def save_model(model, path, *, class_names, threshold=None, data=""):
     """Saves a classifier (`.keras`) and, beside it, what `predict_images` needs.
 
-    `<name>.json` holds the class names, the decision threshold (two
-    classes, chosen on validation) and a line naming the training data.
+    `<name>.json` holds the class names, the decision threshold and a line
+    naming the training data.
 
     Args:
         model: `keras.Model`. The classifier.
