@@ -299,13 +299,10 @@ def image_grid(images, labels=None, *, class_names=None, columns=8, title=None):
     Returns:
         `matplotlib.figure.Figure`.
     """
-    images = np.asarray(images)
     captions = None
     if labels is not None:
-        captions = [
-            class_names[int(label)] if class_names else str(int(label))
-            for label in labels
-        ]
+        names = class_names or [str(k) for k in range(int(np.max(labels)) + 1)]
+        captions = [names[int(label)] for label in labels]
     return _picture_grid(
         images, captions, columns=columns, cell=(1.6, 1.75), title=title
     )
@@ -515,10 +512,9 @@ def class_points(x, y, *, centers=None, class_names=None, limits=(-10, 10), titl
 def decision_map(axis, probabilities, x, y, *, class_names=None, title=None):
     """Probability of each class over a square grid, with points on top.
 
-    The grid is `np.meshgrid(axis, axis)` flattened row by row (the points
-    `np.stack(np.meshgrid(axis, axis), -1).reshape(-1, 2)`); `probabilities`
-    are a model's outputs on those points. One panel per output column (a
-    single sigmoid output gives one panel, P(clase 1)); the black line is
+    `probabilities` are a model's outputs on the grid points
+    `np.stack(np.meshgrid(axis, axis), -1).reshape(-1, 2)`. One panel per
+    output column (a single sigmoid output: P(clase 1)); the black line is
     the 0.5 level.
 
     Args:
@@ -742,10 +738,8 @@ def forecast_days(times, actual, forecasts, *, title=None):
 def conv_weights(kernel, *, title=None):
     """The slides' "which hours matter" figure: Conv1D weights over the lags.
 
-    With a kernel as wide as the window, each filter is one weighting of the
-    past hours: thin lines are the filters, the bars their mean absolute
-    weight per lag (peaks at 1 h and 24 h: the last hour and the same hour
-    yesterday drive the forecast).
+    Thin lines are the filters (each a weighting of the past hours), the bars
+    their mean absolute weight per lag (peaks at 1 h and 24 h).
 
     Args:
         kernel: array `(taps, filters)`. The Conv1D kernel of one input
@@ -815,11 +809,10 @@ def filter_responses(
 ):
     """Frequency responses of a Conv1D's learned filters (`scipy.signal.freqz`).
 
-    A Conv1D filter of `taps` coefficients is an FIR filter: its magnitude
-    response says which frequencies of the input it lets through (a
-    convolution and a correlation with the same taps have the same
-    magnitude). With `spectra`, a second panel shows the amplitude spectra
-    of the classes on the same frequency axis, to compare bands.
+    A Conv1D filter is an FIR filter: its magnitude response says which
+    frequencies it lets through (the same for a convolution and a
+    correlation). With `spectra`, a second panel compares the classes'
+    amplitude spectra on the same axis.
 
     Args:
         kernel: array `(taps, filters)` or `(taps, 1, filters)`. The kernel.
