@@ -153,9 +153,7 @@ def confusion_matrix(confusion, *, class_names=None, normalize=False, title=None
     return figure
 
 
-# --------------------------------------------------------------------------
-# Molecules: descriptor distributions, grids.
-# --------------------------------------------------------------------------
+# --- smiles ---
 
 
 def descriptor_histograms(sets, *, descriptors=DESCRIPTORS, bins=30, title=None):
@@ -265,6 +263,9 @@ def molecule_grid(
     if title:
         figure.suptitle(title)
     return figure
+
+
+# --- transfer ---
 
 
 def overlay_heatmap(image, heatmap, *, alpha=0.4, colormap="jet"):
