@@ -11,6 +11,7 @@ import io
 import pathlib
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from secuah_dl import metrics as metrics_lib
@@ -27,6 +28,21 @@ __all__ = [
     "misclassified_grid",
     "overlay_heatmap",
     "grad_cam_grid",
+    "class_points",
+    "decision_map",
+    "perceptron_lines",
+    "gradient_descent_paths",
+    "activation_curves",
+    "gradient_norms",
+    "forecast_days",
+    "conv_weights",
+    "error_by_hour",
+    "filter_responses",
+    "signal_examples",
+    "latent_maps",
+    "digit_rows",
+    "digit_grid",
+    "novelty_histograms",
 ]
 
 
@@ -47,16 +63,6 @@ def save(figure, path, *, dpi=110):
     return path
 
 
-def _history_dict(history):
-    data = getattr(history, "history", history)
-    if not isinstance(data, dict) or not data:
-        raise ValueError(
-            "`history` must be a Keras History or a non-empty dict of per-epoch "
-            f"lists. Received: {type(history).__name__}"
-        )
-    return data
-
-
 def learning_curves(history, *, metrics=None, title=None):
     """Training and validation curves, one panel per metric.
 
@@ -73,7 +79,12 @@ def learning_curves(history, *, metrics=None, title=None):
     Raises:
         ValueError: if `history` is empty or a requested metric is absent.
     """
-    data = _history_dict(history)
+    data = getattr(history, "history", history)
+    if not isinstance(data, dict) or not data:
+        raise ValueError(
+            "`history` must be a Keras History or a non-empty dict of per-epoch "
+            f"lists. Received: {type(history).__name__}"
+        )
     available = [k for k in data if not k.startswith("val_") and k != "learning_rate"]
     metrics = list(metrics) if metrics is not None else available
     missing = [m for m in metrics if m not in data]
@@ -89,8 +100,7 @@ def learning_curves(history, *, metrics=None, title=None):
         ax.plot(epochs, data[name], label="entrenamiento")
         if f"val_{name}" in data:
             ax.plot(epochs, data[f"val_{name}"], label="validación")
-        ax.set_xlabel("época")
-        ax.set_ylabel(name)
+        ax.set(xlabel="época", ylabel=name)
         ax.grid(alpha=0.3)
         ax.legend()
     if title:
@@ -138,17 +148,12 @@ def confusion_matrix(confusion, *, class_names=None, normalize=False, title=None
             )
     ax.set_xticks(range(n), class_names, rotation=30, ha="right")
     ax.set_yticks(range(n), class_names)
-    ax.set_xlabel("predicción")
-    ax.set_ylabel("clase real")
+    ax.set(xlabel="predicción", ylabel="clase real", title=title)
     figure.colorbar(image, ax=ax, shrink=0.8)
-    if title:
-        ax.set_title(title)
     return figure
 
 
-# --------------------------------------------------------------------------
-# Molecules: descriptor distributions, grids.
-# --------------------------------------------------------------------------
+# --- smiles ---
 
 
 def descriptor_histograms(sets, *, descriptors=DESCRIPTORS, bins=30, title=None):
@@ -167,8 +172,6 @@ def descriptor_histograms(sets, *, descriptors=DESCRIPTORS, bins=30, title=None)
     Raises:
         ValueError: if `sets` is empty or a descriptor is unknown.
     """
-    from matplotlib.figure import Figure
-
     if not sets:
         raise ValueError("`sets` must map labels to SMILES lists. Received: sets={}")
     unknown = [d for d in descriptors if d not in DESCRIPTORS]
@@ -262,6 +265,9 @@ def molecule_grid(
     return figure
 
 
+# --- transfer ---
+
+
 def overlay_heatmap(image, heatmap, *, alpha=0.4, colormap="jet"):
     """Blends a [0, 1] heat map over an image (uint8 RGB out).
 
@@ -274,8 +280,6 @@ def overlay_heatmap(image, heatmap, *, alpha=0.4, colormap="jet"):
     Returns:
         uint8 array `(h, w, 3)`.
     """
-    from matplotlib import colormaps
-
     image = np.asarray(image, dtype="float32")
     if image.ndim == 2:
         image = np.repeat(image[..., None], 3, axis=-1)
@@ -296,13 +300,10 @@ def image_grid(images, labels=None, *, class_names=None, columns=8, title=None):
     Returns:
         `matplotlib.figure.Figure`.
     """
-    images = np.asarray(images)
     captions = None
     if labels is not None:
-        captions = [
-            class_names[int(label)] if class_names else str(int(label))
-            for label in labels
-        ]
+        names = class_names or [str(k) for k in range(int(np.max(labels)) + 1)]
+        captions = [names[int(label)] for label in labels]
     return _picture_grid(
         images, captions, columns=columns, cell=(1.6, 1.75), title=title
     )
@@ -341,14 +342,15 @@ def roc_curves(y_true, y_prob, *, class_names=None, operating_points=None, title
             label=point.get("label", "punto de trabajo"),
         )
     ax.plot([0, 1], [0, 1], "--", color="grey", lw=1, label="azar")
-    ax.set_xlabel("1 - especificidad (falsos positivos)")
-    ax.set_ylabel("sensibilidad (verdaderos positivos)")
-    ax.set_xlim(-0.01, 1.01)
-    ax.set_ylim(-0.01, 1.01)
+    ax.set(
+        xlabel="1 - especificidad (falsos positivos)",
+        ylabel="sensibilidad (verdaderos positivos)",
+        xlim=(-0.01, 1.01),
+        ylim=(-0.01, 1.01),
+        title=title,
+    )
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize="small")
-    if title:
-        ax.set_title(title)
     return figure
 
 
@@ -442,15 +444,6 @@ def _picture_grid(pictures, captions, *, columns, cell, title=None):
 # Figures of practicals 0 and 1. They take arrays (the workbook or `run()`
 # computes the model's outputs), never a model.
 
-__all__ += [
-    "class_points",
-    "decision_map",
-    "perceptron_lines",
-    "gradient_descent_paths",
-    "activation_curves",
-    "gradient_norms",
-]
-
 _CLASS_COLOURS = ("tab:blue", "tab:red", "tab:green", "tab:orange", "tab:purple")
 
 
@@ -520,10 +513,9 @@ def class_points(x, y, *, centers=None, class_names=None, limits=(-10, 10), titl
 def decision_map(axis, probabilities, x, y, *, class_names=None, title=None):
     """Probability of each class over a square grid, with points on top.
 
-    The grid is `np.meshgrid(axis, axis)` flattened row by row (the points
-    `np.stack(np.meshgrid(axis, axis), -1).reshape(-1, 2)`); `probabilities`
-    are a model's outputs on those points. One panel per output column (a
-    single sigmoid output gives one panel, P(clase 1)); the black line is
+    `probabilities` are a model's outputs on the grid points
+    `np.stack(np.meshgrid(axis, axis), -1).reshape(-1, 2)`. One panel per
+    output column (a single sigmoid output: P(clase 1)); the black line is
     the 0.5 level.
 
     Args:
@@ -629,6 +621,7 @@ def gradient_descent_paths(m_grid, b_grid, cost, runs):
     """
     figure = Figure(figsize=(11, 4.5), layout="constrained")
     ax_cost, ax_path = figure.subplots(1, 2)
+    low, high = (m_grid.min(), b_grid.min()), (m_grid.max(), b_grid.max())
     levels = np.geomspace(cost.min() + 1e-3, cost.max(), 12)
     ax_path.contour(m_grid, b_grid, cost, levels=levels, cmap="viridis")
     for label, outcome in runs.items():
@@ -638,13 +631,7 @@ def gradient_descent_paths(m_grid, b_grid, cost, runs):
             np.arange(len(costs))[finite], costs[finite], label=f"lr = {label}"
         )
         path = np.asarray(outcome["path"], dtype="float64")
-        inside = (
-            np.isfinite(path).all(axis=1)
-            & (path[:, 0] >= m_grid.min())
-            & (path[:, 0] <= m_grid.max())
-            & (path[:, 1] >= b_grid.min())
-            & (path[:, 1] <= b_grid.max())
-        )
+        inside = ((path >= low) & (path <= high)).all(axis=1)  # False for NaN, inf
         if not inside.all():  # keep the first step outside the window, then stop
             path = path[: int(np.argmin(inside)) + 1]
             path = path[np.isfinite(path).all(axis=1)]
@@ -657,8 +644,8 @@ def gradient_descent_paths(m_grid, b_grid, cost, runs):
     )
     ax_cost.legend()
     ax_path.set(
-        xlim=(m_grid.min(), m_grid.max()),
-        ylim=(b_grid.min(), b_grid.max()),
+        xlim=(low[0], high[0]),
+        ylim=(low[1], high[1]),
         xlabel="pendiente m",
         ylabel="ordenada b",
         title="Camino sobre la superficie de coste J(m, b)",
@@ -739,8 +726,7 @@ def forecast_days(times, actual, forecasts, *, title=None):
         ax.plot(times, values, linewidth=1.2, label=name)
     for boundary in np.asarray(times)[::24]:
         ax.axvline(boundary, color="grey", alpha=0.2, linewidth=0.8)
-    ax.set_ylabel("demanda (MW)")
-    ax.set_xlabel("hora local")
+    ax.set(ylabel="demanda (MW)", xlabel="hora local")
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small", ncol=4)
     figure.autofmt_xdate()
@@ -753,10 +739,8 @@ def forecast_days(times, actual, forecasts, *, title=None):
 def conv_weights(kernel, *, title=None):
     """The slides' "which hours matter" figure: Conv1D weights over the lags.
 
-    With a kernel as wide as the window, each filter is one weighting of the
-    past hours: thin lines are the filters, the bars their mean absolute
-    weight per lag (peaks at 1 h and 24 h: the last hour and the same hour
-    yesterday drive the forecast).
+    Thin lines are the filters (each a weighting of the past hours), the bars
+    their mean absolute weight per lag (peaks at 1 h and 24 h).
 
     Args:
         kernel: array `(taps, filters)`. The Conv1D kernel of one input
@@ -773,11 +757,9 @@ def conv_weights(kernel, *, title=None):
     axes = figure.subplots(1, 2, width_ratios=(2, 1.2))
     axes[0].plot(lags, kernel, color="tab:blue", alpha=0.25, linewidth=0.8)
     axes[0].axhline(0, color="black", linewidth=0.6)
-    axes[0].set_ylabel("peso")
-    axes[0].set_title("pesos de cada filtro")
+    axes[0].set(ylabel="peso", title="pesos de cada filtro")
     axes[1].bar(lags, np.abs(kernel).mean(axis=1), color="tab:orange")
-    axes[1].set_ylabel("|peso| medio")
-    axes[1].set_title("¿qué horas importan?")
+    axes[1].set(ylabel="|peso| medio", title="¿qué horas importan?")
     for ax in axes:
         ax.set_xlabel("horas antes del origen (retardo)")
         ax.invert_xaxis()
@@ -816,8 +798,7 @@ def error_by_hour(hours, actual, forecasts, *, title=None):
         ]
         ax.plot(range(24), by_hour, marker="o", markersize=3, label=name)
     ax.set_xticks(range(0, 24, 2))
-    ax.set_xlabel("hora local del día")
-    ax.set_ylabel("MAPE (%)")
+    ax.set(xlabel="hora local del día", ylabel="MAPE (%)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
     ax.set_title(title or "Error según la hora del día (test)")
@@ -829,11 +810,10 @@ def filter_responses(
 ):
     """Frequency responses of a Conv1D's learned filters (`scipy.signal.freqz`).
 
-    A Conv1D filter of `taps` coefficients is an FIR filter: its magnitude
-    response says which frequencies of the input it lets through (a
-    convolution and a correlation with the same taps have the same
-    magnitude). With `spectra`, a second panel shows the amplitude spectra
-    of the classes on the same frequency axis, to compare bands.
+    A Conv1D filter is an FIR filter: its magnitude response says which
+    frequencies it lets through (the same for a convolution and a
+    correlation). With `spectra`, a second panel compares the classes'
+    amplitude spectra on the same axis.
 
     Args:
         kernel: array `(taps, filters)` or `(taps, 1, filters)`. The kernel.
@@ -882,8 +862,7 @@ def filter_responses(
         for name, (frequencies, amplitude) in spectra.items():
             axes[1].plot(frequencies, amplitude, linewidth=1, label=name)
         axes[1].set_yscale("log")
-        axes[1].set_ylabel("amplitud")
-        axes[1].set_title("espectro medio de cada clase")
+        axes[1].set(ylabel="amplitud", title="espectro medio de cada clase")
         axes[1].legend(fontsize="x-small")
         axes[1].set_xlim(axes[0].get_xlim())
     for ax in axes:
@@ -919,31 +898,7 @@ def signal_examples(examples, *, fs, title=None):
     return figure
 
 
-__all__ += [
-    "forecast_days",
-    "conv_weights",
-    "error_by_hour",
-    "filter_responses",
-    "signal_examples",
-]
-
-
 # --- autoencoders ---
-
-__all__ += ["latent_maps", "digit_rows", "digit_grid", "novelty_histograms"]
-
-_DIGIT_COLOURS = (
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
-)
 
 
 def latent_maps(codes, labels, *, class_names=None, titles=None, title=None):
@@ -982,7 +937,7 @@ def latent_maps(codes, labels, *, class_names=None, titles=None, title=None):
                 points[mask, 1],
                 s=4,
                 alpha=0.7,
-                color=_DIGIT_COLOURS[int(k) % 10],
+                color=colormaps["tab10"](int(k) % 10),
                 label=class_names[int(k)],
             )
         # Zoom on the central 98 % of the codes: a few far-flung points
@@ -992,8 +947,7 @@ def latent_maps(codes, labels, *, class_names=None, titles=None, title=None):
         ax.set_xlim(low[0] - margin[0], high[0] + margin[0])
         ax.set_ylim(low[1] - margin[1], high[1] + margin[1])
         ax.set_title((titles or {}).get(name, name))
-        ax.set_xlabel("$z_1$")
-        ax.set_ylabel("$z_2$")
+        ax.set(xlabel="$z_1$", ylabel="$z_2$")
     handles, names = axes[-1].get_legend_handles_labels()
     figure.legend(handles, names, loc="outside right center", markerscale=3, fontsize=8)
     if title:
@@ -1041,16 +995,12 @@ def digit_grid(images, *, columns=8, extent=None, title=None):
         layout="constrained",
     )
     ax = figure.subplots()
+    box = None if extent is None else (*extent, *extent)
+    ax.imshow(canvas, cmap="gray", vmin=0.0, vmax=1.0, extent=box)
     if extent is None:
-        ax.imshow(canvas, cmap="gray", vmin=0.0, vmax=1.0)
         ax.axis("off")
     else:
-        low, high = extent
-        ax.imshow(
-            canvas, cmap="gray", vmin=0.0, vmax=1.0, extent=(low, high, low, high)
-        )
-        ax.set_xlabel("$z_1$")
-        ax.set_ylabel("$z_2$")
+        ax.set(xlabel="$z_1$", ylabel="$z_2$")
     if title:
         ax.set_title(title, fontsize=10)
     return figure
@@ -1109,8 +1059,7 @@ def novelty_histograms(known_scores, novel_scores, *, auc=None, title=None):
     bins = np.histogram_bin_edges(np.concatenate([known_scores, novel_scores]), bins=40)
     ax.hist(known_scores, bins=bins, alpha=0.6, density=True, label="clases conocidas")
     ax.hist(novel_scores, bins=bins, alpha=0.6, density=True, label="clase nueva")
-    ax.set_xlabel(r"residuo $r = \|x - \hat{x}\|^2$")
-    ax.set_ylabel("densidad")
+    ax.set(xlabel=r"residuo $r = \|x - \hat{x}\|^2$", ylabel="densidad")
     ax.legend()
     text = title or "Detección de novedades por el residuo"
     if auc is not None:

@@ -1,26 +1,17 @@
 """Practical 3: transfer learning on chest X-rays (and skin lesions).
 
-A hospital has a few hundred labelled X-rays, not the million images a deep
-CNN needs, so we reuse a network trained on ImageNet (`keras.applications`,
-`include_top=False`) in the two ways of the slides and of the Keras guide
-"Transfer learning & fine-tuning":
+A few hundred labelled X-rays are too few for a deep CNN, so we reuse an
+ImageNet network (`keras.applications`, `include_top=False`) the two ways of
+the Keras guide "Transfer learning & fine-tuning": strategy 1, the base frozen
+under a new head GlobalAveragePooling2D -> Dropout -> Dense, trained on
+features computed once (`train_head_on_features`); strategy 2, the base
+unfrozen but its BatchNormalization frozen, recompiled with a small learning
+rate (`fine_tune`).
 
-1. **Strategy 1, feature extraction**: the base frozen, a new head
-   GlobalAveragePooling2D -> Dropout -> Dense. A frozen base is a fixed
-   function, so its features are computed once (`train_head_on_features`).
-2. **Strategy 2, fine-tuning** (`fine_tune`): the base unfrozen but its
-   BatchNormalization layers frozen (inference mode), recompiled with a small
-   learning rate, continuing from the trained head.
-
-Everything is real and offline by default: the embedded PneumoniaMNIST subset
-(Yang et al. 2023; Kermany et al. 2018) and the embedded ImageNet MobileNet v1
-alpha 0.25 (Howard et al. 2017); `run()` sets beside them the same head on the
-same network with random weights, which shows what pretraining buys. VGG16
-(Simonyan & Zisserman 2015) and ResNet50 (He et al. 2016) come through the
-download catalog; folders of class folders (the 4-class COVID-19 chest X-ray
-case, MedNIST), MedMNIST `.npz` files and, opt-in and labelled, synthetic skin
-lesions are the other sources. Grad-CAM (Selvaraju et al. 2017) shows where
-the network looks; `predict_images` is `secuah-dl predict`.
+Real and offline by default: the embedded PneumoniaMNIST subset (Yang et al.
+2023; Kermany et al. 2018) and ImageNet MobileNet v1 alpha 0.25 (Howard et al.
+2017). VGG16 (Simonyan & Zisserman 2015) and ResNet50 (He et al. 2016) come
+through the download catalog. Grad-CAM: Selvaraju et al. 2017.
 
 ```python
 from secuah_dl import transfer
@@ -32,7 +23,6 @@ print(result.metrics["strategy_1"]["roc_auc"], result.metrics["random_weights"][
 
 import json
 import pathlib
-import resource
 import time
 import unicodedata
 import weakref
@@ -48,9 +38,7 @@ from secuah_dl._validation import check_int, check_positive_float
 
 __all__ = [
     "CHEST_CLASSES",
-    "SKIN_CLASSES",
     "SYNTHETIC_SKIN",
-    "scan_image_folder",
     "read_npz",
     "load_data",
     "imagenet_weights",
@@ -75,12 +63,15 @@ _BACKBONES = {
     "resnet50": ("ResNet50", "resnet", {}, "resnet50_imagenet_notop"),
 }
 CHEST_CLASSES = ("sano", "COVID-19", "neumonía bacteriana", "neumonía vírica")
-SKIN_CLASSES = ("benigna", "maligna")
+_SKIN_CLASSES = ("benigna", "maligna")
 SYNTHETIC_SKIN = "synthetic:skin"
 # MedMNIST file -> class names, and for DermaMNIST (HAM10000) the labels that
 # are malignant (actinic keratoses / intraepithelial carcinoma, basal cell
 # carcinoma, melanoma): the skin workbook's benigna / maligna.
-_MEDMNIST_NAMES = {"pneumoniamnist": ("normal", "neumonía"), "dermamnist": SKIN_CLASSES}
+_MEDMNIST_NAMES = {
+    "pneumoniamnist": ("normal", "neumonía"),
+    "dermamnist": _SKIN_CLASSES,
+}
 _DERMAMNIST_MALIGNANT = (0, 1, 4)
 _SPLITS = ("train", "val", "test")
 _NPZ_KEYS = tuple(f"{s}_{p}" for s in _SPLITS for p in ("images", "labels"))
@@ -102,9 +93,7 @@ def _tf():
     return require("tensorflow")
 
 
-# --------------------------------------------------------------------------
-# Data
-# --------------------------------------------------------------------------
+# --- Data ---
 
 
 def _synthetic_skin(count, size=64, seed=0):
@@ -163,36 +152,13 @@ def _undecodable(path):
     return None
 
 
-def scan_image_folder(directory):
-    """Lists the images of a folder with one sub-folder per class.
+def _scan_image_folder(root):
+    """(files, labels, class names, skipped files, root) of a folder of class folders.
 
-    The layout of the COVID-19 chest X-ray sets and of MedNIST. A folder that
-    holds a single folder of class folders (an unzipped archive) is entered.
-    When the class folders name the classes of the 4-class chest X-ray case,
-    in Spanish or English, any case, with or without accents ("Normal",
-    "sano", "COVID19", "Pneumonia-Bacterial", "neumonía vírica"...), the
-    classes take the names and order of `CHEST_CLASSES`; otherwise, the
-    sorted folder names. Every file is decoded first: non-images and broken
-    files are listed in `skipped` and left out, so training never stops
-    mid-epoch. `masks/` folders and hidden files are ignored.
-
-    Args:
-        directory: str or path-like. The folder.
-
-    Returns:
-        dict with `files` (list of str), `labels` (int array), `class_names`
-        (tuple), `skipped` (list of `{"path", "reason"}`) and `root`.
-
-    Raises:
-        ValueError: if the folder does not exist, has fewer than two class
-            folders, or a class folder has no usable image.
+    An unzipped archive's single top folder is entered; chest X-ray class names
+    in Spanish or English become `CHEST_CLASSES`. Every file is decoded first,
+    so a broken one is skipped (with the reason) instead of stopping an epoch.
     """
-    root = pathlib.Path(directory).expanduser()
-    if not root.is_dir():
-        raise ValueError(
-            "`directory` must be a folder with one sub-folder per class. "
-            f"Received: directory={str(directory)!r} (not a folder)"
-        )
 
     def subfolders(folder):
         return sorted(
@@ -238,13 +204,7 @@ def scan_image_folder(directory):
                 f"Class folder {folder} has no usable image (PNG, JPEG, BMP or GIF): "
                 f"add images or remove it. Received: class {folder.name!r} with 0 images"
             )
-    return {
-        "files": files,
-        "labels": np.asarray(labels, dtype="int64"),
-        "class_names": names,
-        "skipped": skipped,
-        "root": root,
-    }
+    return files, np.asarray(labels, dtype="int64"), names, skipped, root
 
 
 def _to_uint8(images):
@@ -253,7 +213,7 @@ def _to_uint8(images):
     if images.dtype == np.uint8 or images.dtype.kind not in "uif":
         return images
     images = np.nan_to_num(images.astype("float32"))
-    if images.dtype.kind == "f" and images.size and images.max() <= 1.0:
+    if images.size and images.max() <= 1.0:
         images = images * 255.0
     return np.clip(images, 0, 255).round().astype("uint8")
 
@@ -264,7 +224,7 @@ def read_npz(path):
     Float images in [0, 1] are scaled to [0, 255]. Multi-label files
     (ChestMNIST) become "any finding" or not; DermaMNIST's 7 classes become
     benigna / maligna (actinic keratoses, basal cell carcinoma and melanoma
-    are malignant), the skin workbook's two classes.
+    are malignant).
 
     Args:
         path: str or path-like. A `.npz` with `train_images`, `train_labels`,
@@ -280,39 +240,38 @@ def read_npz(path):
     """
     path = pathlib.Path(path)
     expected = f"a MedMNIST .npz (a NumPy zip archive with {', '.join(_NPZ_KEYS)})"
-    kind = path.stem.split("_")[0].lower()
-    splits = {}
     try:
         with np.load(path, allow_pickle=False) as data:
-            missing = [key for key in _NPZ_KEYS if key not in data.files]
-            if missing:
-                raise ValueError(
-                    f"{path} must be {expected}; it lacks {missing}. "
-                    f"Received: arrays {sorted(data.files)}"
-                )
-            for split in _SPLITS:
-                images, labels = data[f"{split}_images"], data[f"{split}_labels"]
-                if labels.ndim == 2 and labels.shape[1] > 1:  # multi-label
-                    labels = labels.sum(axis=1) > 0
-                if kind == "dermamnist":
-                    labels = np.isin(labels, _DERMAMNIST_MALIGNANT)
-                labels = labels.reshape(-1).astype("int64")
-                if len(images) != len(labels) or not len(labels):
-                    raise ValueError(
-                        f"{path} must be {expected}, with as many images as labels "
-                        f"in each split. Received: {split} with {len(images)} images "
-                        f"and {len(labels)} labels"
-                    )
-                splits[split] = (_to_uint8(images), labels)
+            found = sorted(data.files)
+            arrays = {key: data[key] for key in _NPZ_KEYS if key in found}
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
-        if isinstance(error, ValueError) and str(path) in str(error):
-            raise
         size = path.stat().st_size if path.is_file() else None
         raise ValueError(
             f"Cannot read {path}: it must be {expected}, but it is empty, truncated "
             f"or not a NumPy archive ({type(error).__name__}: {error}). Download it "
             f"again or check the file. Received: {size} bytes"
         ) from None
+    missing = [key for key in _NPZ_KEYS if key not in arrays]
+    if missing:
+        raise ValueError(
+            f"{path} must be {expected}; it lacks {missing}. Received: arrays {found}"
+        )
+    kind = path.stem.split("_")[0].lower()
+    splits = {}
+    for split in _SPLITS:
+        images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
+        if labels.ndim == 2 and labels.shape[1] > 1:  # multi-label
+            labels = labels.sum(axis=1) > 0
+        if kind == "dermamnist":
+            labels = np.isin(labels, _DERMAMNIST_MALIGNANT)
+        labels = labels.reshape(-1).astype("int64")
+        if len(images) != len(labels) or not len(labels):
+            raise ValueError(
+                f"{path} must be {expected}, with as many images as labels in each "
+                f"split. Received: {split} with {len(images)} images and "
+                f"{len(labels)} labels"
+            )
+        splits[split] = (_to_uint8(images), labels)
     num_classes = int(max(y.max() for _, y in splits.values())) + 1
     names = _MEDMNIST_NAMES.get(kind, ())
     if len(names) != num_classes:
@@ -341,10 +300,11 @@ def _split(items, labels, names, seed, where):
 
     rest, test = cut(np.arange(len(labels)), _FRACTIONS[1])
     train, val = cut(rest, _FRACTIONS[0] / (1 - _FRACTIONS[1]))
-    return {
+    splits = {
         name: ([items[i] for i in part], labels[part])
         for name, part in zip(_SPLITS, (np.sort(train), np.sort(val), np.sort(test)))
     }
+    return {**splits, "class_names": tuple(names)}
 
 
 def _resize_rgb(tf, image, image_size):
@@ -360,21 +320,17 @@ def _resize_rgb(tf, image, image_size):
 def _dataset(items, labels, *, num_classes, image_size, batch_size, shuffle, seed):
     tf = _tf()
     one_hot = keras.utils.to_categorical(labels, num_classes).astype("float32")
-    if isinstance(items[0], str):  # image files
+    files = isinstance(items[0], str)
 
-        def read(path, label):
-            raw = tf.io.read_file(path)
-            image = tf.io.decode_image(raw, channels=3, expand_animations=False)
+    def read(image, label):
+        if files:
+            image = tf.io.read_file(image)
+            image = tf.io.decode_image(image, channels=3, expand_animations=False)
             image.set_shape((None, None, 3))
-            return _resize_rgb(tf, image, image_size), label
+        return _resize_rgb(tf, image, image_size), label
 
-        dataset = tf.data.Dataset.from_tensor_slices((list(items), one_hot))
-    else:
-
-        def read(image, label):
-            return _resize_rgb(tf, image, image_size), label
-
-        dataset = tf.data.Dataset.from_tensor_slices((np.stack(items), one_hot))
+    items = list(items) if files else np.stack(items)
+    dataset = tf.data.Dataset.from_tensor_slices((items, one_hot))
     dataset = dataset.map(read, num_parallel_calls=tf.data.AUTOTUNE).cache()
     if shuffle:
         dataset = dataset.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
@@ -396,21 +352,22 @@ def load_data(
 ):
     """Training, validation and test images as `tf.data`, ready for a backbone.
 
-    Every source follows one recipe: grayscale -> 3 channels, resize to
-    `image_size` (antialiased), cache the uint8 images, shuffle (training
-    only), batch, float32 in [0, 255], prefetch; labels one-hot. The
-    backbone's own `preprocess_input` runs inside the model. A source without
-    splits (a folder, the synthetic lesions) is split 70/15/15, stratified.
+    One recipe for every source: grayscale -> 3 channels, antialiased resize,
+    cache, shuffle (training only), batch, float32 in [0, 255], prefetch;
+    labels one-hot. The backbone's `preprocess_input` runs inside the model.
+    A source without splits (a folder, the synthetic lesions) is split
+    70/15/15, stratified.
 
     Args:
         source: None, str or path-like. `None`: the embedded PneumoniaMNIST
             subset (real X-rays: 1,600 train, 300 val and the official 624
-            test images; normal / neumonía). A catalog name
-            (`"pneumoniamnist"`, `"dermamnist"`, `"mednist"`), downloaded once
-            by `datasets.fetch`; the path of a MedMNIST `.npz` (see
-            `read_npz`); a folder with one sub-folder per class (see
-            `scan_image_folder`); or `SYNTHETIC_SKIN`, drawn skin lesions
-            (opt-in, labelled synthetic).
+            test images). A catalog name (`"pneumoniamnist"`, `"dermamnist"`,
+            `"mednist"`), downloaded once by `datasets.fetch`; a MedMNIST
+            `.npz` (see `read_npz`); a folder with one sub-folder per class
+            (an unzipped archive's top folder is entered; chest X-ray classes
+            named in Spanish or English get `CHEST_CLASSES`; files that do
+            not decode are skipped and listed in `info["skipped"]`); or
+            `SYNTHETIC_SKIN`, drawn skin lesions (opt-in, labelled synthetic).
         quick: bool. At most 96 training and 64 validation images per class;
             the test split is never trimmed. Defaults to `False`.
         image_size: int. Side of the square images (>= 32). Defaults to `64`.
@@ -448,26 +405,17 @@ def load_data(
         )
     elif synthetic:
         images, labels = _synthetic_skin(80 if quick else 200, seed=seed)
-        splits = _split(list(images), labels, SKIN_CLASSES, seed, "synthetic:skin")
-        splits["class_names"] = SKIN_CLASSES
+        splits = _split(list(images), labels, _SKIN_CLASSES, seed, "synthetic:skin")
         description = f"lesiones de piel SINTÉTICAS (dibujadas, no son pacientes), {len(labels)} imágenes"
     elif path.is_file() and path.suffix == ".npz":
         splits = read_npz(path)
         description = f"fichero MedMNIST {path.name}"
     elif path.is_dir():
-        scan = scan_image_folder(path)
-        skipped = scan["skipped"]
-        splits = _split(
-            scan["files"],
-            scan["labels"],
-            scan["class_names"],
-            seed,
-            f"Image folder {scan['root']}",
-        )
-        splits["class_names"] = scan["class_names"]
+        files, labels, names, skipped, root = _scan_image_folder(path)
+        splits = _split(files, labels, names, seed, f"Image folder {root}")
         description = (
-            f"carpeta {scan['root']} ({len(scan['files'])} imágenes, {len(skipped)} "
-            f"descartadas; partición estratificada, semilla {seed})"
+            f"carpeta {root} ({len(files)} imágenes, {len(skipped)} descartadas; "
+            f"partición estratificada, semilla {seed})"
         )
     else:
         raise ValueError(
@@ -477,10 +425,11 @@ def load_data(
         )
     names = list(splits["class_names"])
     num_classes = len(names)
-    limits = dict(_QUICK_LIMITS) if quick else {}
+    limits = _QUICK_LIMITS if quick else {}
     if max_per_class is not None:
-        limit = check_int("max_per_class", max_per_class)
-        limits = {"train": limit, "val": limit}
+        limits = dict.fromkeys(
+            ("train", "val"), check_int("max_per_class", max_per_class)
+        )
     rng = np.random.default_rng(seed)
     for split, limit in limits.items():
         items, labels = splits[split]
@@ -550,9 +499,7 @@ def _augment(dataset, seed=0):
     ).prefetch(tf.data.AUTOTUNE)
 
 
-# --------------------------------------------------------------------------
-# Model
-# --------------------------------------------------------------------------
+# --- Model ---
 
 
 def _spec(backbone):
@@ -567,8 +514,8 @@ def _spec(backbone):
 def imagenet_weights(backbone="mobilenet"):
     """The path of a backbone's ImageNet weights (`include_top=False`).
 
-    MobileNet v1 alpha 0.25 is shipped in the package; VGG16 and ResNet50
-    come through the download catalog (`datasets.fetch`, checksummed, once).
+    MobileNet v1 alpha 0.25 is shipped; VGG16 and ResNet50 are downloaded
+    once, checksummed, through `datasets.fetch`.
 
     Args:
         backbone: str. `"mobilenet"`, `"vgg16"` or `"resnet50"`. Defaults to
@@ -610,8 +557,7 @@ def build_model(
     `Input` in [0, 255] -> the backbone's own `preprocess_input` -> base
     (`include_top=False`, `trainable = False`, called with `training=False`)
     -> GlobalAveragePooling2D -> Dropout -> Dense(num_classes, softmax); Adam
-    and categorical cross-entropy. The workbooks write this model in Keras; a
-    test keeps both the same.
+    and categorical cross-entropy: the model the workbooks write.
 
     Args:
         num_classes: int. Output classes (>= 2). Defaults to `2`.
@@ -650,26 +596,21 @@ def build_model(
         image_size = check_int("image_size", image_size, 32)
         if isinstance(weights, str) and weights == "imagenet":
             weights = imagenet_weights(backbone)
-        elif (
-            weights is not None
-            and not pathlib.Path(str(weights)).expanduser().is_file()
-        ):
-            raise ValueError(
-                "`weights` must be 'imagenet', None or the path of a weights file "
-                f"(.h5). Received: weights={str(weights)!r} (no such file)"
-            )
+        elif weights is not None:
+            weights = pathlib.Path(str(weights)).expanduser()
+            if not weights.is_file():
+                raise ValueError(
+                    "`weights` must be 'imagenet', None or the path of a weights "
+                    f"file (.h5). Received: weights={str(weights)!r} (no such file)"
+                )
         base = getattr(keras.applications, constructor)(
             input_shape=(image_size, image_size, 3),
             include_top=False,
-            weights=None
-            if weights is None
-            else str(pathlib.Path(str(weights)).expanduser()),
+            weights=None if weights is None else str(weights),
             **options,
         )
-        name, preprocess = (
-            backbone,
-            getattr(keras.applications, module).preprocess_input,
-        )
+        name = backbone
+        preprocess = getattr(keras.applications, module).preprocess_input
     base.trainable = False
     inputs = keras.Input(shape=(image_size, image_size, 3))
     x = preprocess(inputs)
@@ -684,12 +625,16 @@ def build_model(
         kernel_initializer=initializer,
     )(x)
     model = keras.Model(inputs, outputs, name=f"transfer_{name}")
+    _compile(model, learning_rate)
+    return model
+
+
+def _compile(model, learning_rate):
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
         loss="categorical_crossentropy",
         metrics=["accuracy"],
     )
-    return model
 
 
 def _parts(model):
@@ -718,13 +663,11 @@ def fine_tune(model, *, learning_rate=1e-5, num_layers=None):
     """Strategy 2: unfreeze the base (not its BatchNormalization) and recompile.
 
     `base.trainable = True` (or only its last `num_layers` layers), every
-    BatchNormalization layer frozen again, and `compile` again, which a
-    change of `trainable` requires. A frozen BatchNormalization runs in
-    inference mode and keeps ImageNet's statistics (a small medical batch
-    would wreck them); in Keras 3, `fit` overrides the `training=False` of
-    the functional call, so freezing the layer is what keeps it in inference
-    mode (keras-team/keras#20285). Start from a trained head: a random one
-    would send large gradients into the base and undo its filters.
+    BatchNormalization layer frozen again (in Keras 3 `fit` overrides the
+    call's `training=False`, keras-team/keras#20285, so freezing is what
+    keeps ImageNet's statistics), and `compile` again, which a change of
+    `trainable` requires. Start from a trained head: a random one would send
+    large gradients into the base and undo its filters.
 
     Args:
         model: `keras.Model`. From `build_model()`, head trained.
@@ -748,11 +691,7 @@ def fine_tune(model, *, learning_rate=1e-5, num_layers=None):
     for layer in base.layers:
         if layer in frozen or isinstance(layer, layers.BatchNormalization):
             layer.trainable = False
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-        loss="categorical_crossentropy",
-        metrics=["accuracy"],
-    )
+    _compile(model, learning_rate)
     return model
 
 
@@ -801,10 +740,9 @@ def train_head_on_features(
 ):
     """Strategy 1 on cached features: the base runs once, then only the head trains.
 
-    The pooled features of the training and validation images are computed
-    once; the head (the *same* Dropout and Dense layers as in `model`) trains
-    on them through `training.fit`. `model` is then trained, ready to save or
-    predict.
+    The head (the *same* Dropout and Dense layers as in `model`) trains
+    through `training.fit` on the pooled features, computed once, so `model`
+    ends trained, ready to save or predict.
 
     Args:
         model: `keras.Model`. From `build_model()`, base frozen.
@@ -841,11 +779,7 @@ def train_head_on_features(
             *model.layers[model.layers.index(pool) + 1 :],
         ]
     )
-    head.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-        loss="categorical_crossentropy",
-        metrics=["accuracy"],
-    )
+    _compile(head, learning_rate)
     train_features = tf.data.Dataset.from_tensor_slices((train_x, train_y))
     history = training.fit(
         head,
@@ -870,7 +804,7 @@ def train(
     strategy=None,
     verbose=0,
 ):
-    """Trains a transfer model through `training.fit` (strategy, logs, resume).
+    """Trains a compiled transfer model through `training.fit`.
 
     Args:
         model: `keras.Model`. Compiled.
@@ -900,9 +834,7 @@ def train(
     )
 
 
-# --------------------------------------------------------------------------
-# Evaluation, Grad-CAM, prediction
-# --------------------------------------------------------------------------
+# --- Evaluation, Grad-CAM, prediction ---
 
 
 def predict_dataset(model, dataset):
@@ -934,9 +866,8 @@ def evaluate(model, test_ds, *, class_names=None, threshold=None):
         test_ds: `tf.data.Dataset`. Batched `(images, one_hot_labels)`.
         class_names: list of str or None.
         threshold: float or None. Two classes only: class 1 when its
-            probability is >= `threshold` (choose it on validation with
-            `metrics.balanced_threshold`). Defaults to `None` (the most
-            probable class).
+            probability is >= `threshold` (chosen on validation, e.g. with
+            `metrics.balanced_threshold`). Defaults to `None` (argmax).
 
     Returns:
         dict from `metrics.classification_metrics` (`accuracy`,
@@ -957,12 +888,11 @@ def evaluate(model, test_ds, *, class_names=None, threshold=None):
 def grad_cam(model, images, *, class_index=None):
     """Grad-CAM heat maps (Selvaraju et al. 2017) on the base's last feature maps.
 
-    The class score (the logit before the softmax) is linear in the pooled
-    features, `z_c = sum_k W[k, c] mean_ij A_k(i, j) + b_c`, so its gradient
-    with respect to the feature map `A_k` is `W[k, c] / (h w)` everywhere and
-    Grad-CAM is `ReLU(sum_k W[k, c] A_k)` (CAM, Zhou et al. 2016): one forward
-    pass, no automatic differentiation, the same on every Keras backend. Each
-    map is scaled to [0, 1] and resized to the image.
+    The logit `z_c = sum_k W[k, c] mean_ij A_k(i, j) + b_c` is linear in the
+    feature maps, so `dz_c / dA_k = W[k, c] / (h w)` and Grad-CAM is
+    `ReLU(sum_k W[k, c] A_k)` (CAM, Zhou et al. 2016): one forward pass, no
+    autodiff, the same on every backend. Maps are scaled to [0, 1] and
+    resized to the image.
 
     Args:
         model: `keras.Model`. From `build_model()` (or shaped like it).
@@ -1012,8 +942,8 @@ def grad_cam(model, images, *, class_index=None):
 def save_model(model, path, *, class_names, threshold=None, data=""):
     """Saves a classifier (`.keras`) and, beside it, what `predict_images` needs.
 
-    `<name>.json` holds the class names, the decision threshold (two
-    classes, chosen on validation) and a line naming the training data.
+    `<name>.json` holds the class names, the decision threshold and a line
+    naming the training data.
 
     Args:
         model: `keras.Model`. The classifier.
@@ -1080,13 +1010,11 @@ def _load_classifier(model_path):
 def predict_images(model_path, image_paths, *, out_dir=None, alpha=0.4):
     """Class probabilities and a Grad-CAM PNG per image (`secuah-dl predict`).
 
-    Loads the model once (`.keras`, `safe_mode=True`; class names and the
-    decision threshold from the `.json` that `save_model` writes beside it),
-    then for each image: decode and resize it as the training pipeline does,
-    one forward pass for the probabilities and the Grad-CAM map, and (with
-    `out_dir`) a PNG with the image and its overlay side by side. Output names
-    are unique: `a/rx.png` and `b/rx.png` give `rx_gradcam.png` and
-    `b_rx_gradcam.png`.
+    Loads the model once (`safe_mode=True`; class names and threshold from
+    the `.json` of `save_model`), resizes each image as the training pipeline
+    does and (with `out_dir`) writes the image and its overlay side by side,
+    under unique names (`a/rx.png`, `b/rx.png` -> `rx_gradcam.png`,
+    `b_rx_gradcam.png`).
 
     Args:
         model_path: str, path-like or `keras.Model`. A classifier of this
@@ -1108,11 +1036,9 @@ def predict_images(model_path, image_paths, *, out_dir=None, alpha=0.4):
     from PIL import Image
 
     tf = _tf()
-    paths = (
-        [image_paths]
-        if isinstance(image_paths, (str, pathlib.Path))
-        else list(image_paths)
-    )
+    if isinstance(image_paths, (str, pathlib.Path)):
+        image_paths = [image_paths]
+    paths = [pathlib.Path(path) for path in image_paths]
     if not paths:
         raise ValueError(
             "`image_paths` must name at least one image. Received: image_paths=[]"
@@ -1127,7 +1053,7 @@ def predict_images(model_path, image_paths, *, out_dir=None, alpha=0.4):
         out_dir = pathlib.Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
     used, predictions = set(), []
-    for path in map(pathlib.Path, paths):
+    for path in paths:
         tic = time.perf_counter()
         problem = "no such file" if not path.is_file() else _undecodable(path)
         if problem:
@@ -1139,23 +1065,18 @@ def predict_images(model_path, image_paths, *, out_dir=None, alpha=0.4):
             tf.io.read_file(str(path)), channels=3, expand_animations=False
         )
         image = _resize_rgb(tf, raw, size).numpy()  # the training pipeline's recipe
-        heatmaps, probabilities = grad_cam(model, image[None].astype("float32"))
+        heatmaps, probabilities = grad_cam(model, image[None])
         probabilities = probabilities[0]
-        best = int(
-            probabilities.argmax()
-            if threshold is None
-            else probabilities[1] >= threshold
-        )
+        best = int(probabilities.argmax())
+        if threshold is not None:
+            best = int(probabilities[1] >= threshold)
         written = None
         if out_dir is not None:
-            stem = next(
-                (
-                    s
-                    for s in (path.stem, f"{path.parent.name}_{path.stem}")
-                    if s not in used
-                ),
-                f"{path.parent.name}_{path.stem}_{len(used)}",
-            )
+            stem = path.stem
+            if stem in used:
+                stem = f"{path.parent.name}_{stem}"
+            if stem in used:
+                stem = f"{stem}_{len(used)}"
             used.add(stem)
             written = out_dir / f"{stem}_gradcam.png"
             overlay = plots.overlay_heatmap(image, heatmaps[0], alpha=alpha)
@@ -1182,14 +1103,7 @@ def predict_images(model_path, image_paths, *, out_dir=None, alpha=0.4):
     return outcome
 
 
-# --------------------------------------------------------------------------
-# The whole practical
-# --------------------------------------------------------------------------
-
-
-def _cpu_seconds():
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+# --- The whole practical ---
 
 
 def run(
@@ -1210,26 +1124,19 @@ def run(
 ):
     """The whole practical: strategy 1, the random-weights control, strategy 2.
 
-    1. Strategy 1: the head trains on cached features of the frozen ImageNet
-       base (Adam 1e-3, class weights).
-    2. The control: the same head on the same network with random weights,
-       trained the same way: what pretraining buys.
-    3. Strategy 2 continues from the trained head: the base unfrozen, its
-       BatchNormalization frozen, Adam at a small rate decaying along a
-       cosine (Loshchilov & Hutter 2017), augmented images (translations,
-       rotations, zooms, contrast; no flips).
-
-    With two classes the decision threshold is chosen on the validation set
-    (maximum balanced accuracy, `metrics.balanced_threshold`), never on the
-    test set, and saved with the model. The test set is evaluated whole.
+    Strategy 1 trains the head on cached features of the frozen ImageNet
+    base; the control, the same head on the same network with random weights
+    (what pretraining buys); strategy 2 continues from the trained head, the
+    base unfrozen (BatchNormalization frozen), Adam on a cosine decay
+    (Loshchilov & Hutter 2017), augmented images (no flips). With two classes
+    the decision threshold is chosen on validation (maximum balanced
+    accuracy), never on test, and saved with the model.
 
     Args:
-        quick: bool. Quick mode: the embedded PneumoniaMNIST subset (96
-            train / 64 val images per class, the 624 test images), MobileNet
-            at 64 px, one fine-tuning epoch of the base's last 10 layers, no
-            checkpoints: offline on a CPU in about half a minute. Defaults to
-            `False` (ResNet50 at 224 px, 5 epochs of the whole base,
-            checkpoints: a Colab GPU).
+        quick: bool. The embedded subset (96 train / 64 val images per class,
+            all 624 test), MobileNet at 64 px, one epoch of the base's last
+            10 layers, no checkpoints: offline on a CPU. Defaults to `False`
+            (ResNet50 at 224 px, 5 epochs of the whole base: a Colab GPU).
         out_dir: str or path-like. Where `metrics.json`, the figures and
             `model.keras` (+ `model.json`) go. Defaults to `"runs/transfer"`.
         seed: int. Seed of data, weights and shuffling. Defaults to `0`.
@@ -1242,9 +1149,8 @@ def run(
             Defaults to `"imagenet"`.
         head_epochs: int. Strategy-1 epochs on cached features. Defaults to `30`.
         learning_rate: float or None. Strategy-2 peak rate. Defaults to `1e-5`
-            (the Keras guide's); `1e-4` for MobileNet in full mode (a small
-            network, on images far from ImageNet: measured in
-            `bench_transfer.py`).
+            (the Keras guide's); `1e-4` for MobileNet in full mode (measured
+            in `bench_transfer.py`).
         batch_size: int. Batch size per replica. Defaults to `32`.
         strategy: strategy or None. Defaults to `runtime.get_strategy()`.
         verbose: `"auto"`, 0, 1 or 2. Keras progress display. Defaults to `0`.
@@ -1258,7 +1164,7 @@ def run(
         ValueError: on bad arguments or data (see `load_data`, `build_model`).
         datasets.OfflineError: for downloads offline.
     """
-    start, cpu_start = time.perf_counter(), _cpu_seconds()
+    start, cpu_start = time.perf_counter(), time.process_time()
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     runtime.seed_everything(seed)
@@ -1372,16 +1278,14 @@ def run(
         threshold=final["threshold"],
         data=data,
     )
+    headline = ("accuracy", "balanced_accuracy", "roc_auc", "threshold")
     numbers.update(
-        accuracy=final["accuracy"],
-        balanced_accuracy=final["balanced_accuracy"],
-        roc_auc=final["roc_auc"],
-        threshold=final["threshold"],
+        {key: final[key] for key in headline},
         backbone=backbone,
         image_size=image_size,
         epochs=epochs,
         feature_extraction_seconds=round(histories["strategy_1"].extract_seconds, 2),
-        cpu_seconds=round(_cpu_seconds() - cpu_start, 1),
+        cpu_seconds=round(time.process_time() - cpu_start, 1),
     )
 
     def line(key):
@@ -1393,13 +1297,11 @@ def run(
         f"frozen, cached features) {line('strategy_1')}; the same head on random "
         f"weights {line('random_weights')}; strategy 2 (fine-tuned, lr "
         f"{learning_rate:g}) {line('strategy_2')}."
-        + (
-            " Threshold chosen on validation (max. balanced accuracy)."
-            if final["threshold"] is not None
-            else ""
-        )
-        + (" SYNTHETIC data: no clinical meaning." if info["synthetic"] else "")
     )
+    if final["threshold"] is not None:
+        summary += " Threshold chosen on validation (max. balanced accuracy)."
+    if info["synthetic"]:
+        summary += " SYNTHETIC data: no clinical meaning."
     result = results.Result(
         name="transfer",
         metrics=numbers,

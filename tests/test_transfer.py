@@ -105,14 +105,15 @@ def test_four_class_folder_in_spanish_or_english(tmp_path):
     (archive_root / "COVID19" / "notas.txt").write_text("no es una imagen")
     (archive_root / "normal" / "rota.png").write_bytes(b"\x89PNG\r\n\x1a\n cortada")
     (archive_root / "__MACOSX").mkdir()
-    scan = transfer.scan_image_folder(tmp_path / "subida")
-    assert scan["class_names"] == transfer.CHEST_CLASSES
-    assert np.bincount(scan["labels"]).tolist() == [4, 3, 3, 3]
-    reasons = {item["path"].split("/")[-1]: item["reason"] for item in scan["skipped"]}
+    _, labels, names, skipped, _ = transfer._scan_image_folder(tmp_path / "subida")
+    assert names == transfer.CHEST_CLASSES
+    assert np.bincount(labels).tolist() == [4, 3, 3, 3]
+    reasons = {item["path"].split("/")[-1]: item["reason"] for item in skipped}
     assert "not an image" in reasons["notas.txt"] and "decoded" in reasons["rota.png"]
     train_ds, val_ds, test_ds, info = transfer.load_data(
         tmp_path / "subida", image_size=32
     )
+    assert info["skipped"] == skipped
     assert info["counts"]["test"] == [1, 1, 1, 1] and info["counts"]["val"] == [
         1,
         1,
@@ -124,7 +125,7 @@ def test_four_class_folder_in_spanish_or_english(tmp_path):
     )
     # Other names keep their folder names, sorted.
     other = _write_folder(tmp_path / "otra", {"b": 3, "a": 3})
-    assert transfer.scan_image_folder(other)["class_names"] == ("a", "b")
+    assert transfer.load_data(other, image_size=32)[3]["class_names"] == ["a", "b"]
 
 
 def test_too_few_images_per_class_is_a_clear_error(tmp_path):
@@ -136,9 +137,9 @@ def test_too_few_images_per_class_is_a_clear_error(tmp_path):
         transfer.load_data(root)
     (root / "vacia").mkdir()
     with pytest.raises(ValueError, match="vacia.*no usable image"):
-        transfer.scan_image_folder(root)
+        transfer.load_data(root)
     with pytest.raises(ValueError, match="at least two class"):
-        transfer.scan_image_folder(_write_folder(tmp_path / "una", {"sano": 3}))
+        transfer.load_data(_write_folder(tmp_path / "una", {"sano": 3}))
     with pytest.raises(ValueError, match="image_size"):
         transfer.load_data(image_size=16)
 
