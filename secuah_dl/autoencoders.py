@@ -97,8 +97,7 @@ def _read_idx(path):
             f"(0x00000803, images) or 2049 (0x00000801, labels). "
             f"Received: magic={magic} (0x{magic:08x})"
         )
-    header = [int.from_bytes(data[i : i + 4], "big") for i in range(4, offset, 4)]
-    shape = tuple(header)
+    shape = tuple(int.from_bytes(data[i : i + 4], "big") for i in range(4, offset, 4))
     expected = offset + math.prod(shape)
     if len(data) < expected:
         raise ValueError(
@@ -185,13 +184,9 @@ def _load_folder(folder):
 def _read_source(source):
     """(train pair or None, test pair, description) of a data source."""
     if source is None:
-        images = _read_idx(datasets.embedded("mnist_test_images"))
-        labels = _read_idx(datasets.embedded("mnist_test_labels"))
-        return (
-            None,
-            (images, labels),
-            "MNIST de test incluido en secuah_dl (dígitos reales)",
-        )
+        names = ("mnist_test_images", "mnist_test_labels")
+        pair = tuple(_read_idx(datasets.embedded(name)) for name in names)
+        return None, pair, "MNIST de test incluido en secuah_dl (dígitos reales)"
     if isinstance(source, str) and source == "mnist":
         train, test = _load_npz(datasets.fetch("mnist"))
         return train, test, "MNIST completo (datasets.fetch('mnist'), dígitos reales)"

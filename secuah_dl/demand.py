@@ -29,9 +29,6 @@ from secuah_dl import datasets, metrics, plots, results, runtime, training
 from secuah_dl._validation import check_int, check_positive_float
 
 __all__ = [
-    "PAST_HOURS",
-    "HORIZON",
-    "CONTEXT_DIM",
     "MODEL_KINDS",
     "SKLEARN_KINDS",
     "LABELS",
@@ -52,9 +49,6 @@ __all__ = [
     "run",
 ]
 
-PAST_HOURS = 48
-HORIZON = 24
-CONTEXT_DIM = 6
 MODEL_KINDS = ("conv1d", "dense", "lstm")
 SKLEARN_KINDS = ("ridge", "svr")
 LABELS = {
@@ -362,7 +356,7 @@ def calendar_features(timestamps, *, timezone="UTC"):
     )
 
 
-def make_windows(values, origins, *, past_hours=PAST_HOURS, horizon=HORIZON):
+def make_windows(values, origins, *, past_hours=48, horizon=24):
     """Cuts `(past, target)` windows at forecast origins.
 
     The origin `t` is the first hour predicted: the input is
@@ -399,8 +393,8 @@ def load_data(
     source=None,
     *,
     quick=False,
-    past_hours=PAST_HOURS,
-    horizon=HORIZON,
+    past_hours=48,
+    horizon=24,
     split=(0.7, 0.15, 0.15),
     batch_size=128,
     seed=0,
@@ -526,9 +520,9 @@ def load_data(
 def build_model(
     kind="conv1d",
     *,
-    past_hours=PAST_HOURS,
-    horizon=HORIZON,
-    context_dim=CONTEXT_DIM,
+    past_hours=48,
+    horizon=24,
+    context_dim=6,
     filters=32,
     kernel_size=None,
     hidden_units=64,
