@@ -253,10 +253,9 @@ def load_data(source=None, *, quick=False, batch_size=128, seed=0):
 
     Args:
         source: None, str or path-like. `None`: the MNIST test set shipped
-            with the package (offline; 8,000 / 1,000 / 1,000 digits).
-            `"mnist"`: full MNIST through `datasets.fetch("mnist")`
-            (downloaded once). A path: the Keras `mnist.npz` or a folder of
-            IDX files (`train-images-idx3-ubyte.gz`, ..., `t10k-...`).
+            with the package (10,000 digits). `"mnist"`: full MNIST through
+            `datasets.fetch("mnist")`. A path: the Keras `mnist.npz` or a
+            folder of IDX files (`train-images-idx3-ubyte.gz`, `t10k-...`).
         quick: bool. Quick mode: at most 2,048 training, 512 validation and
             1,000 test digits. Defaults to `False`.
         batch_size: int. Batch size. Defaults to `128`.
@@ -269,9 +268,8 @@ def load_data(source=None, *, quick=False, batch_size=128, seed=0):
         (always `False`) and `description`.
 
     Raises:
-        ValueError: on a bad argument or a malformed file (empty, truncated,
-            wrong magic number, missing `.npz` keys, images without labels);
-            the message names the file and the layout expected.
+        ValueError: on a bad argument or a malformed file (the message names
+            the file and the layout expected).
         FileNotFoundError: if `source` is a path that does not exist.
         datasets.OfflineError: if full MNIST must be downloaded offline.
     """
@@ -290,12 +288,8 @@ def load_data(source=None, *, quick=False, batch_size=128, seed=0):
         train_index, val_index = rest[train_index], rest[val_index]
         parts = [(images[i], labels[i]) for i in (train_index, val_index, test_index)]
     else:
-        train_index, val_index = _split(train[1], 0.1, seed)
-        parts = [
-            (train[0][train_index], train[1][train_index]),
-            (train[0][val_index], train[1][val_index]),
-            test,
-        ]
+        indices = _split(train[1], 0.1, seed)
+        parts = [(train[0][i], train[1][i]) for i in indices] + [test]
     if quick:
         parts = [(x[:n], y[:n]) for (x, y), n in zip(parts, (2048, 512, 1000))]
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = [

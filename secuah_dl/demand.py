@@ -221,11 +221,9 @@ def load_series(
             calendar. Defaults to the layout's (`"Europe/Madrid"` for REE and
             OPSD, `"America/New_York"` for PJM, `"UTC"` otherwise).
         dayfirst: bool. Read ambiguous dates as DD/MM. Defaults to `False`.
-        max_gap_hours: int. Longest gap filled by interpolation. Defaults to
-            `6`.
-        duplicate_tolerance: float. Largest relative disagreement between
-            two readings of the same instant that is averaged instead of
-            raising. Defaults to `0.05` (5 %).
+        max_gap_hours: int. Longest gap interpolated. Defaults to `6`.
+        duplicate_tolerance: float. Largest relative disagreement of two
+            readings of one instant that are averaged. Defaults to `0.05`.
 
     Returns:
         `pandas.DataFrame` indexed hourly in UTC with `load_mw` (missing
