@@ -1,18 +1,11 @@
 """Practical 6: autoencoders, the variational autoencoder and a small GAN.
 
-A deep autoencoder squeezes each MNIST digit (28 x 28 = 784 numbers) through
-a 2-D *latent space* and rebuilds it. To rebuild well it must keep what
-matters, so the 2-D codes are a "visual map" of the digits, compared here
-with a 2-D PCA of the same pixels (kNN accuracy, trustworthiness). The
-slides' other uses follow: denoising (Vincent et al. 2008), novelty
-detection from the residual r = ||x - x_hat||^2, and generative models: the
-variational autoencoder (Kingma & Welling 2014) and a DCGAN (Goodfellow et
-al. 2014; Radford et al. 2016).
-
-Data: by default the MNIST test set shipped with the package (10,000 real
-digits, LeCun et al. 1998), split 8,000 / 1,000 / 1,000 (stratified,
-seeded); `"mnist"` downloads the full set (60,000 + 10,000); a path loads
-the Keras `mnist.npz` or a folder of IDX files.
+A dense autoencoder squeezes each MNIST digit (LeCun et al. 1998; 784
+pixels) through a 2-D latent space; its codes are a map of the digits,
+compared with a 2-D PCA (kNN accuracy, trustworthiness). The slides' other
+uses follow: denoising (Vincent et al. 2008), novelty detection from the
+residual r = ||x - x_hat||^2, the variational autoencoder (Kingma & Welling
+2014) and a DCGAN (Goodfellow et al. 2014; Radford et al. 2016).
 
 ```python
 from secuah_dl import autoencoders
@@ -35,12 +28,9 @@ from keras import layers, ops
 
 from secuah_dl import datasets, plots, results, runtime, training
 from secuah_dl._compat import require
-from secuah_dl._validation import check_int
+from secuah_dl._validation import check_int, check_positive_float
 
 __all__ = [
-    "KINDS",
-    "EPOCHS",
-    "read_idx",
     "load_data",
     "build_dense_autoencoder",
     "Sampling",
@@ -50,13 +40,9 @@ __all__ = [
     "build_generator",
     "build_discriminator",
     "GAN",
-    "build_gan",
-    "GeneratedImages",
     "train",
     "encode",
-    "decode",
     "add_noise",
-    "residuals",
     "pca_codes",
     "latent_metrics",
     "evaluate",
@@ -65,7 +51,6 @@ __all__ = [
     "run",
 ]
 
-KINDS = ("dense", "denoising", "vae")
 CLASS_NAMES = [str(digit) for digit in range(10)]
 _IMAGES_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions
 _LABELS_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension
@@ -85,26 +70,9 @@ _NPZ_LAYOUT = (
 # --------------------------------------------------------------------------
 
 
-def read_idx(path):
-    """Reads one IDX file of the original MNIST distribution (LeCun et al. 1998).
-
-    Args:
-        path: str or path-like. An `*-images-idx3-ubyte[.gz]` or
-            `*-labels-idx1-ubyte[.gz]` file (`.gz` is decompressed).
-
-    Returns:
-        uint8 NumPy array: `(count, rows, columns)` for images, `(count,)` for
-        labels.
-
-    Raises:
-        FileNotFoundError: if `path` does not exist.
-        ValueError: if the file is empty, truncated, not gzip when named
-            `.gz`, or its magic number is neither 2051 nor 2049; the message
-            names the file and the expected layout.
-    """
+def _read_idx(path):
+    """uint8 array of one MNIST IDX file (`.gz` or raw), or a ValueError naming it."""
     path = pathlib.Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"IDX file not found. Received: path={str(path)!r}")
     try:
         if path.suffix == ".gz":
             with gzip.open(path, "rb") as handle:
@@ -129,8 +97,7 @@ def read_idx(path):
             f"(0x00000803, images) or 2049 (0x00000801, labels). "
             f"Received: magic={magic} (0x{magic:08x})"
         )
-    header = [int.from_bytes(data[i : i + 4], "big") for i in range(4, offset, 4)]
-    shape = tuple(header)
+    shape = tuple(int.from_bytes(data[i : i + 4], "big") for i in range(4, offset, 4))
     expected = offset + math.prod(shape)
     if len(data) < expected:
         raise ValueError(
@@ -190,10 +157,9 @@ def _load_folder(folder):
     for prefix in ("train", "t10k"):
         found = {}
         for kind in ("images-idx3-ubyte", "labels-idx1-ubyte"):
-            for name in (f"{prefix}-{kind}.gz", f"{prefix}-{kind}"):
-                if (folder / name).is_file():
-                    found[kind] = folder / name
-                    break
+            for path in (folder / f"{prefix}-{kind}.gz", folder / f"{prefix}-{kind}"):
+                if path.is_file():
+                    found.setdefault(kind, path)
         if len(found) == 1:
             raise ValueError(
                 f"{folder} holds {next(iter(found.values())).name} but not its partner. "
@@ -201,13 +167,8 @@ def _load_folder(folder):
                 f"{prefix}-labels-idx1-ubyte.gz. Received: {sorted(p.name for p in folder.iterdir())}"
             )
         if found:
-            images, labels = (read_idx(found[k]) for k in sorted(found))
-            pairs[prefix] = _check_pair(
-                images,
-                labels,
-                str(found["images-idx3-ubyte"]),
-                str(found["labels-idx1-ubyte"]),
-            )
+            paths = [found[kind] for kind in sorted(found)]  # images, then labels
+            pairs[prefix] = _check_pair(*map(_read_idx, paths), *map(str, paths))
     if not pairs:
         raise ValueError(
             f"{folder} holds no MNIST IDX files. Expected train-images-idx3-ubyte.gz, "
@@ -223,13 +184,9 @@ def _load_folder(folder):
 def _read_source(source):
     """(train pair or None, test pair, description) of a data source."""
     if source is None:
-        images = read_idx(datasets.embedded("mnist_test_images"))
-        labels = read_idx(datasets.embedded("mnist_test_labels"))
-        return (
-            None,
-            (images, labels),
-            "MNIST de test incluido en secuah_dl (dígitos reales)",
-        )
+        names = ("mnist_test_images", "mnist_test_labels")
+        pair = tuple(_read_idx(datasets.embedded(name)) for name in names)
+        return None, pair, "MNIST de test incluido en secuah_dl (dígitos reales)"
     if isinstance(source, str) and source == "mnist":
         train, test = _load_npz(datasets.fetch("mnist"))
         return train, test, "MNIST completo (datasets.fetch('mnist'), dígitos reales)"
@@ -289,20 +246,16 @@ def _dataset(x, batch_size, *, shuffle, seed):
 def load_data(source=None, *, quick=False, batch_size=128, seed=0):
     """Training, validation and test digits as `tf.data` pipelines of `(x, x)`.
 
-    The target of an autoencoder is its input, so every dataset yields
-    `(images, images)` batches of float32 pixels in [0, 1], shape
-    `(28, 28, 1)`; the pipelines cache, shuffle (training only), batch and
-    prefetch. A single set of images (the shipped MNIST test set, or a
-    folder with one IDX pair) is split 80 / 10 / 10 into train / validation
-    / test, stratified by digit; with separate train and test sets, 10 % of
-    the training images go to validation.
+    Batches of float32 pixels in [0, 1], shape `(28, 28, 1)`, input and
+    target alike (shuffled for training only). A single set of images is
+    split 80 / 10 / 10, stratified by digit; with separate train and test
+    sets, 10 % of the training images go to validation.
 
     Args:
         source: None, str or path-like. `None`: the MNIST test set shipped
-            with the package (offline; 8,000 / 1,000 / 1,000 digits).
-            `"mnist"`: full MNIST through `datasets.fetch("mnist")`
-            (downloaded once). A path: the Keras `mnist.npz` or a folder of
-            IDX files (`train-images-idx3-ubyte.gz`, ..., `t10k-...`).
+            with the package (10,000 digits). `"mnist"`: full MNIST through
+            `datasets.fetch("mnist")`. A path: the Keras `mnist.npz` or a
+            folder of IDX files (`train-images-idx3-ubyte.gz`, `t10k-...`).
         quick: bool. Quick mode: at most 2,048 training, 512 validation and
             1,000 test digits. Defaults to `False`.
         batch_size: int. Batch size. Defaults to `128`.
@@ -315,9 +268,8 @@ def load_data(source=None, *, quick=False, batch_size=128, seed=0):
         (always `False`) and `description`.
 
     Raises:
-        ValueError: on a bad argument or a malformed file (empty, truncated,
-            wrong magic number, missing `.npz` keys, images without labels);
-            the message names the file and the layout expected.
+        ValueError: on a bad argument or a malformed file (the message names
+            the file and the layout expected).
         FileNotFoundError: if `source` is a path that does not exist.
         datasets.OfflineError: if full MNIST must be downloaded offline.
     """
@@ -336,12 +288,8 @@ def load_data(source=None, *, quick=False, batch_size=128, seed=0):
         train_index, val_index = rest[train_index], rest[val_index]
         parts = [(images[i], labels[i]) for i in (train_index, val_index, test_index)]
     else:
-        train_index, val_index = _split(train[1], 0.1, seed)
-        parts = [
-            (train[0][train_index], train[1][train_index]),
-            (train[0][val_index], train[1][val_index]),
-            test,
-        ]
+        indices = _split(train[1], 0.1, seed)
+        parts = [(train[0][i], train[1][i]) for i in indices] + [test]
     if quick:
         parts = [(x[:n], y[:n]) for (x, y), n in zip(parts, (2048, 512, 1000))]
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = [
@@ -415,12 +363,10 @@ def build_dense_autoencoder(
 ):
     """The slides' dense autoencoder: 784 -> ... -> latent_dim -> ... -> 784.
 
-    The model nests two models, `encoder` (Flatten, `Dense(units, relu)` per
-    entry of `hidden_units`, then a linear `Dense(latent_dim)`: the code) and
-    `decoder` (the mirror image, ending in a sigmoid so pixels lie in
-    [0, 1]). With `noise_factor`, a `GaussianNoise` layer corrupts the
-    inputs in training only and the targets stay clean: a denoising
-    autoencoder (Vincent et al. 2008).
+    Nests an `encoder` (Flatten, `Dense(units, relu)` per hidden layer, a
+    linear code) and its mirror `decoder` (sigmoid pixels). With
+    `noise_factor`, `GaussianNoise` corrupts the inputs in training only: a
+    denoising autoencoder (Vincent et al. 2008).
 
     Args:
         input_shape: tuple `(height, width, channels)`. Defaults to
@@ -442,12 +388,8 @@ def build_dense_autoencoder(
     input_shape = _check_shape(input_shape)
     check_int("latent_dim", latent_dim)
     hidden_units = _check_units("hidden_units", hidden_units)
-    if noise_factor is not None and not (
-        isinstance(noise_factor, (int, float)) and noise_factor > 0
-    ):
-        raise ValueError(
-            f"`noise_factor` must be None or positive. Received: noise_factor={noise_factor!r}"
-        )
+    if noise_factor is not None:
+        check_positive_float("noise_factor", noise_factor)
     inputs = keras.Input(shape=input_shape)
     x = layers.Flatten()(inputs)
     for units in hidden_units:
@@ -475,9 +417,8 @@ def build_dense_autoencoder(
 class Sampling(layers.Layer):
     """Draws z = z_mean + exp(z_log_var / 2) * epsilon, epsilon ~ N(0, 1).
 
-    The reparameterisation trick of Kingma & Welling (2014): the randomness
-    enters through epsilon, so gradients flow through `z_mean` and
-    `z_log_var`. Seeded with a `keras.random.SeedGenerator`.
+    The reparameterisation trick of Kingma & Welling (2014): gradients flow
+    through `z_mean` and `z_log_var`.
 
     Args:
         seed: int or None. Seed of the generator. Defaults to `None`.
@@ -506,13 +447,10 @@ class Sampling(layers.Layer):
 class VAE(keras.Model):
     """Variational autoencoder (Kingma & Welling 2014) on any Keras backend.
 
-    The encoder maps an image to `[z_mean, z_log_var]`; in training
-    `Sampling` draws z from N(z_mean, exp(z_log_var)) (in inference z is
-    `z_mean`); the decoder maps z to an image. `call` adds the KL divergence
-    to N(0, 1), -0.5 * sum(1 + log_var - mean^2 - exp(log_var)) averaged
-    over the batch, with `add_loss`; `compute_loss` (used by `fit` on
-    TensorFlow, JAX and PyTorch alike) adds the reconstruction term, binary
-    cross-entropy summed over pixels, and tracks both terms as metrics.
+    z is sampled in training and is `z_mean` otherwise. `call` adds the KL
+    divergence to N(0, 1) with `add_loss`; `compute_loss` adds the binary
+    cross-entropy summed over pixels and tracks `reconstruction_loss` and
+    `kl_loss`.
 
     Args:
         encoder: `keras.Model`. Image -> `[z_mean, z_log_var]`.
@@ -577,11 +515,9 @@ def build_vae(
 ):
     """A convolutional VAE (the keras-io example's shape), built and compiled.
 
-    Encoder: one `Conv2D(f, 3, strides=2, relu)` per entry of `filters`,
-    Flatten, `Dense(dense_units, relu)`, then `z_mean` and `z_log_var`
-    (`Dense(latent_dim)` each). Decoder: `Dense`, Reshape, one
-    `Conv2DTranspose(f, 3, strides=2, relu)` per entry of `filters`
-    reversed, and a `Conv2D(channels, 3, sigmoid)`.
+    Encoder: stride-2 `Conv2D`s, `Dense(dense_units)`, `z_mean` and
+    `z_log_var`. Decoder: `Dense`, Reshape, stride-2 `Conv2DTranspose`s and
+    a sigmoid `Conv2D`.
 
     Args:
         input_shape: tuple `(height, width, channels)`; height and width
@@ -657,7 +593,9 @@ def build_model(kind="dense", input_shape=(28, 28, 1), latent_dim=2, **kwargs):
         return build_dense_autoencoder(input_shape, latent_dim, **kwargs)
     if kind == "vae":
         return build_vae(input_shape, latent_dim, **kwargs)
-    raise ValueError(f"`kind` must be one of {list(KINDS)}. Received: kind={kind!r}")
+    raise ValueError(
+        f"`kind` must be one of ['dense', 'denoising', 'vae']. Received: kind={kind!r}"
+    )
 
 
 # --------------------------------------------------------------------------
@@ -668,10 +606,8 @@ def build_model(kind="dense", input_shape=(28, 28, 1), latent_dim=2, **kwargs):
 def build_generator(latent_dim=64, *, filters=(32, 16), image_shape=(28, 28, 1)):
     """A DCGAN generator (Radford et al. 2016): noise vector -> image.
 
-    `Dense` to a small feature map, then one `Conv2DTranspose(f, 4,
-    strides=2)` + `LeakyReLU(0.2)` per entry of `filters` (each doubles
-    height and width), and a `Conv2D(channels, 7, sigmoid)` giving pixels
-    in [0, 1].
+    `Dense` to a small feature map, one `Conv2DTranspose(f, 4, strides=2)` +
+    `LeakyReLU(0.2)` per filter count, and a sigmoid `Conv2D(channels, 7)`.
 
     Args:
         latent_dim: int. Size of the noise vector. Defaults to `64`.
@@ -707,9 +643,8 @@ def build_generator(latent_dim=64, *, filters=(32, 16), image_shape=(28, 28, 1))
 def build_discriminator(image_shape=(28, 28, 1), *, filters=(16, 32), dropout=0.3):
     """A DCGAN discriminator: image -> one logit (real > 0 > generated).
 
-    One `Conv2D(f, 4, strides=2)` + `LeakyReLU(0.2)` per entry of
-    `filters`, Flatten, Dropout and a linear `Dense(1)`: a logit, so the
-    losses use `from_logits=True`.
+    One `Conv2D(f, 4, strides=2)` + `LeakyReLU(0.2)` per filter count,
+    Flatten, Dropout and a linear `Dense(1)`.
 
     Args:
         image_shape: tuple `(height, width, channels)`. Defaults to
@@ -743,21 +678,13 @@ def build_discriminator(image_shape=(28, 28, 1), *, filters=(16, 32), dropout=0.
 class GAN(keras.Model):
     """A generative adversarial network (Goodfellow et al. 2014) trained by `fit`.
 
-    Each step draws noise, makes images with the generator and scores real
-    and generated images with the discriminator. Its two losses (binary
-    cross-entropy on logits, mean over the batch):
-
-    - discriminator: BCE(1, D(real)) + BCE(0, D(G(z))), with G(z) held
-      fixed (`stop_gradient`): the generator does not learn from it;
-    - generator (non-saturating): BCE(1, D(G(z))), with the
-      discriminator's weights held fixed (`stateless_call` on
-      `stop_gradient` copies): the discriminator does not learn from it.
-
-    `compute_loss` returns their sum, so one Adam step updates each network
-    with the gradient of its own loss only (Adam works per weight, so this is
-    the same as two Adam optimizers with the same settings). Written with
-    `keras.ops`, it trains on TensorFlow, JAX and PyTorch. `d_loss` and
-    `g_loss` are tracked as metrics. Batches may be images or `(x, x)`.
+    Two losses, binary cross-entropy on logits: the discriminator's,
+    BCE(1, D(real)) + BCE(0, D(G(z))) with G(z) behind `stop_gradient`, and
+    the generator's (non-saturating), BCE(1, D(G(z))) through
+    `stateless_call` on `stop_gradient` copies of D's weights. So
+    `compute_loss` returns their sum and one Adam step updates each network
+    with the gradient of its own loss only (Adam works per weight: the same
+    as two optimizers). Tracks `d_loss` and `g_loss`; backend-agnostic.
 
     Args:
         generator: `keras.Model`. Noise `(latent_dim,)` -> image.
@@ -831,7 +758,7 @@ class GAN(keras.Model):
         return cls(**config)
 
 
-def build_gan(
+def _build_gan(
     latent_dim=64,
     *,
     image_shape=(28, 28, 1),
@@ -840,25 +767,7 @@ def build_gan(
     learning_rate=5e-4,
     seed=None,
 ):
-    """A small DCGAN, built and compiled (Adam with beta_1 = 0.5, Radford et al.).
-
-    Args:
-        latent_dim: int. Size of the noise vector. Defaults to `64`.
-        image_shape: tuple `(height, width, channels)`. Defaults to
-            `(28, 28, 1)`.
-        generator_filters: tuple of int. See `build_generator`. Defaults to
-            `(32, 16)`.
-        discriminator_filters: tuple of int. See `build_discriminator`.
-            Defaults to `(16, 32)`.
-        learning_rate: float. Adam's learning rate. Defaults to `5e-4`.
-        seed: int or None. Seed of the noise. Defaults to `None`.
-
-    Returns:
-        A compiled, built `GAN`.
-
-    Raises:
-        ValueError: on a malformed argument.
-    """
+    """The practical's DCGAN, built and compiled (Adam, beta_1 = 0.5: Radford et al.)."""
     generator = build_generator(
         latent_dim, filters=generator_filters, image_shape=image_shape
     )
@@ -867,25 +776,6 @@ def build_gan(
     model(ops.zeros((1, *image_shape)))
     model.compile(optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5))
     return model
-
-
-class GeneratedImages(keras.callbacks.Callback):
-    """Keeps the generator's images for fixed noise vectors after every epoch.
-
-    Args:
-        noise: array `(n, latent_dim)`. The same points each epoch, so the
-            rows of `plots.digit_rows(callback.images)` show one digit
-            taking shape.
-    """
-
-    def __init__(self, noise):
-        super().__init__()
-        self.noise = np.asarray(noise, dtype="float32")
-        self.images = []
-
-    def on_epoch_end(self, epoch, logs=None):
-        images = self.model.generator(self.noise, training=False)
-        self.images.append(np.asarray(ops.convert_to_numpy(images)))
 
 
 # --------------------------------------------------------------------------
@@ -899,13 +789,11 @@ def train(
     """Trains a model of this module through `training.fit` (strategy, logs, resume).
 
     Args:
-        model: `keras.Model` or callable. The compiled model, or a function
-            building it (called inside the strategy scope).
+        model: `keras.Model`, or a callable building it in the strategy scope.
         train_ds: `tf.data.Dataset`. `(images, images)` batches.
         val_ds: `tf.data.Dataset` or None. Validation batches.
         epochs: int. Defaults to `30`.
         run_dir: str, path-like or None. Logs, checkpoints, resume.
-            Defaults to `None`.
         strategy: `tf.distribute.Strategy` or None.
         verbose: `"auto"`, 0, 1 or 2. Keras progress display.
 
@@ -963,19 +851,8 @@ def encode(model, x):
     return _predict(_part(model, "encoder"), x)
 
 
-def decode(model, z):
-    """Images decoded from latent points.
-
-    Args:
-        model: `keras.Model`. An autoencoder with a nested `decoder`.
-        z: array `(n, latent_dim)`.
-
-    Returns:
-        float32 array `(n, height, width, channels)` in [0, 1].
-
-    Raises:
-        ValueError: if `model` has no nested decoder.
-    """
+def _decode(model, z):
+    """Images decoded from latent points `z` by the nested `decoder`."""
     return _predict(_part(model, "decoder"), z)
 
 
@@ -995,16 +872,8 @@ def add_noise(x, noise_factor=0.3, *, seed=0):
     return np.clip(x + noise, 0.0, 1.0).astype("float32")
 
 
-def residuals(x, reconstructions):
-    """Residual r = ||x - x_hat||^2 of each image: the novelty score.
-
-    Args:
-        x: array `(n, ...)`. Images.
-        reconstructions: array like `x`. What the autoencoder rebuilt.
-
-    Returns:
-        float array `(n,)`: the sum of squared pixel errors of each image.
-    """
+def _residuals(x, reconstructions):
+    """Residual r = ||x - x_hat||^2 of each image: the novelty score."""
     difference = np.asarray(x, dtype="float64") - np.asarray(reconstructions)
     return (difference**2).reshape(len(difference), -1).sum(axis=1)
 
@@ -1032,8 +901,7 @@ def latent_metrics(train_codes, y_train, test_codes, y_test, x_test, *, n_neighb
     """How good a low-dimensional map is: kNN accuracy and trustworthiness.
 
     `knn_accuracy`: a `KNeighborsClassifier` fitted on the training codes,
-    scored on the test codes (high when digits form separate regions).
-    `trustworthiness` (`sklearn.manifold.trustworthiness`, in [0, 1]):
+    scored on the test codes. `trustworthiness` (scikit-learn's, in [0, 1]):
     whether neighbours in the map were neighbours in pixel space too.
 
     Args:
@@ -1079,7 +947,7 @@ def evaluate(model, test_ds, *, info=None):
     codes = encode(model, x_test)
     numbers = {
         "reconstruction_mse": float(((x_test - rebuilt) ** 2).mean()),
-        "residual_mean": float(residuals(x_test, rebuilt).mean()),
+        "residual_mean": float(_residuals(x_test, rebuilt).mean()),
         "latent_dim": int(codes.shape[1]),
     }
     if info is not None:
@@ -1122,14 +990,11 @@ def build_digit_classifier(input_shape=(28, 28, 1), num_classes=10):
 def generation_scores(probabilities, *, threshold=0.9):
     """How recognisable generated images are to a classifier trained on real ones.
 
-    - `mnist_score`: the Inception Score (Salimans et al. 2016) with a digit
-      classifier, exp(mean KL(p(y|x) || p(y))): 1 when every image gets the
-      same prediction, up to the number of classes when each image is
-      clearly one digit and all digits appear.
-    - `recognised`: fraction of images whose top probability is at least
-      `threshold`.
-    - `classes`: digits that are the confident prediction of at least 2 %
-      of the images.
+    `mnist_score`: the Inception Score (Salimans et al. 2016) with a digit
+    classifier, exp(mean KL(p(y|x) || p(y))), from 1 (the same prediction
+    for all) to the number of classes. `recognised`: share of images with a
+    top probability >= `threshold`. `classes`: digits that are the confident
+    prediction of at least 2 % of the images.
 
     Args:
         probabilities: array `(n, num_classes)`. The classifier's softmax
@@ -1163,7 +1028,7 @@ def generation_scores(probabilities, *, threshold=0.9):
 # --------------------------------------------------------------------------
 
 # Epochs of each model: (full mode, quick mode).
-EPOCHS = {
+_EPOCHS = {
     "dense": (40, 20),
     "vae": (30, 5),
     "denoising": (20, 8),
@@ -1186,24 +1051,22 @@ def run(
 ):
     """The whole practical: digits -> autoencoders, VAE, GAN -> maps and numbers.
 
-    Trains the dense autoencoder (2-D code, Adam 3e-3 with cosine decay)
-    and the convolutional VAE (2-D), compares their latent maps with a 2-D
-    PCA (kNN accuracy, trustworthiness), trains a denoising autoencoder and
-    an autoencoder on every digit but `novel_class` (novelty detection from
-    residuals, ROC-AUC), and a small DCGAN whose digits a classifier
-    trained on real ones judges before and after training
-    (`generation_scores`). Epochs per model are in `EPOCHS`.
+    Trains the dense autoencoder and the VAE (2-D codes, compared with a 2-D
+    PCA), a denoising autoencoder, an autoencoder on every digit but
+    `novel_class` (novelty ROC-AUC from residuals) and a DCGAN judged by a
+    digit classifier before and after training. Epochs (full / quick):
+    dense 40 / 20, VAE 30 / 5, the others 20 / 8.
 
     Args:
         quick: bool. Quick mode: 2,048 training digits (see `load_data`) and
-            the quick column of `EPOCHS`. Defaults to `False`.
+            the quick epochs. Defaults to `False`.
         out_dir: str or path-like. Where `metrics.json`, the figures,
             `model.keras` (the VAE) and `generator.keras` go. Defaults to
             `"runs/autoencoders"`.
         seed: int. Seed for data, weights and shuffling. Defaults to `0`.
         source: None, str or path-like. Data (see `load_data`); `None` is
             the MNIST test set shipped with the package.
-        epochs: int or None. Epochs of every model, overriding `EPOCHS`.
+        epochs: int or None. Epochs of every model, overriding the above.
             Defaults to `None`.
         gan: bool. Also train and judge the GAN. Defaults to `True`.
         novel_class: int. Digit left out for novelty detection. Defaults to
@@ -1235,7 +1098,7 @@ def run(
             f"`novel_class` must be one of the digits {sorted(set(info['y_train'].tolist()))}. "
             f"Received: novel_class={novel_class!r}"
         )
-    count = {name: epochs or pair[int(quick)] for name, pair in EPOCHS.items()}
+    count = {name: epochs or pair[int(quick)] for name, pair in _EPOCHS.items()}
     with strategy.scope():
         decay = count["dense"] * len(train_ds)
         schedule = keras.optimizers.schedules.CosineDecay(3e-3, decay_steps=decay)
@@ -1280,7 +1143,7 @@ def run(
         noisy_mse=float(((noisy - x_test) ** 2).mean()),
         denoised_mse=float(((cleaned - x_test) ** 2).mean()),
     )
-    scores = residuals(x_test, _predict(models["novelty"], x_test))
+    scores = _residuals(x_test, _predict(models["novelty"], x_test))
     novel = y_test == novel_class
     numbers["novelty"].update(
         novel_class=int(novel_class),
@@ -1306,7 +1169,7 @@ def run(
             title="Mapa latente 2-D de los dígitos de test (MNIST, datos reales)",
         ),
         "vae_manifold": plots.digit_grid(
-            decode(models["vae"], grid),
+            _decode(models["vae"], grid),
             columns=15,
             extent=(axis[0], axis[-1]),
             title="VAE: dígitos decodificados desde una rejilla de N(0, 1)",
@@ -1379,7 +1242,7 @@ def _run_gan(info, train_ds, val_ds, epochs, seed, strategy, out_dir, verbose):
         info["x_train"], info["y_train"], epochs=5, batch_size=128, verbose=0
     )
     with strategy.scope():
-        model = build_gan(image_shape=info["image_shape"], seed=seed)
+        model = _build_gan(image_shape=info["image_shape"], seed=seed)
     noise = np.random.default_rng(seed).normal(size=(1000, model.latent_dim))
     noise = noise.astype("float32")
 
@@ -1394,7 +1257,12 @@ def _run_gan(info, train_ds, val_ds, epochs, seed, strategy, out_dir, verbose):
         "before": judge(_predict(model.generator, noise)),
         "epochs": epochs,
     }
-    progress = GeneratedImages(noise[:10])
+    progress = []  # the same 10 noise vectors after each epoch
+    callback = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: progress.append(
+            _predict(model.generator, noise[:10])
+        )
+    )
     tic = time.perf_counter()
     history = training.fit(
         model,
@@ -1403,7 +1271,7 @@ def _run_gan(info, train_ds, val_ds, epochs, seed, strategy, out_dir, verbose):
         epochs=epochs,
         run_dir=out_dir / "runs" / "gan",
         strategy=strategy,
-        callbacks=[progress],
+        callbacks=[callback],
         verbose=verbose,
     )
     samples = _predict(model.generator, noise)
@@ -1417,7 +1285,7 @@ def _run_gan(info, train_ds, val_ds, epochs, seed, strategy, out_dir, verbose):
     rows = sorted({*range(0, epochs, max(1, math.ceil(epochs / 10))), epochs - 1})
     figures = {
         "gan_epochs": plots.digit_rows(
-            [progress.images[i] for i in rows],
+            [progress[i] for i in rows],
             row_titles=[f"época {i + 1}" for i in rows],
             title="GAN: los mismos 10 vectores de ruido al final de cada época",
         ),

@@ -1,25 +1,13 @@
 """Practical 4: the next 24 hours of electricity demand from the last 48.
 
-The slides' problem: a `Conv1D` reads the last 48 hourly values, the calendar
-of the forecast origin (week of year W, day of week D, hour H; the origin is
-the first hour predicted) joins its output, and dense layers give the next
-24 hours. It is compared with a dense network, an LSTM (Hochreiter &
-Schmidhuber 1997), ridge regression and an RBF support vector regressor
-(Drucker et al. 1997) on the same inputs, with two naive baselines (same hour
-yesterday, same hour last week) and, where the data carry it, the grid
-operator's own day-ahead forecast.
-
-Two ways to score a forecaster, both in `comparison_table`: **every-hour**
-windows (one forecast per hour of the test period) and **day-ahead**
-windows (one forecast a day, issued at local midnight for the 24 hours of
-that day, the operator's rhythm).
-
-Data (`load_series`): real by default. `source=None` or `"spain"` is the
-embedded Spanish series (ENTSO-E / Red Eléctrica via Kaggle's
-`energy_dataset.csv`, 2015-01-01 to 2016-11-21, with the operator's
-forecast); `"pjm"` the embedded PJM East series (2002-2018); `"opsd"` or
-`"opsd:CC"` the Open Power System Data file (catalog download); or a CSV
-path in any of those layouts or as two columns `timestamp,value`.
+A `Conv1D` reads the last 48 hourly values, the calendar of the forecast
+origin (week W, day of week D, hour H; the origin is the first hour
+predicted) joins its output, and dense layers give the next 24 hours. It is
+compared with a dense network, an LSTM (Hochreiter & Schmidhuber 1997),
+ridge regression, an RBF SVR (Drucker et al. 1997), two naive baselines and,
+where the data carry it, the grid operator's day-ahead forecast, on
+every-hour and on day-ahead (issued at local midnight) windows. Data: real
+by default (`load_series`).
 
 ```python
 from secuah_dl import demand
@@ -41,9 +29,6 @@ from secuah_dl import datasets, metrics, plots, results, runtime, training
 from secuah_dl._validation import check_int, check_positive_float
 
 __all__ = [
-    "PAST_HOURS",
-    "HORIZON",
-    "CONTEXT_DIM",
     "MODEL_KINDS",
     "SKLEARN_KINDS",
     "LABELS",
@@ -57,7 +42,6 @@ __all__ = [
     "build_model",
     "train",
     "fit_sklearn",
-    "naive_forecast",
     "forecasts",
     "comparison_table",
     "evaluate",
@@ -65,9 +49,6 @@ __all__ = [
     "run",
 ]
 
-PAST_HOURS = 48
-HORIZON = 24
-CONTEXT_DIM = 6
 MODEL_KINDS = ("conv1d", "dense", "lstm")
 SKLEARN_KINDS = ("ridge", "svr")
 LABELS = {
@@ -123,11 +104,7 @@ def _parse_times(text, name, column, *, utc, dayfirst):
     bad = np.asarray(stamps.isna() & (text.str.len() > 0), dtype=bool)
     if bad.sum() > max(1, 0.01 * len(text)):
         examples = list(text[bad].head(3))
-        hint = (
-            ""
-            if dayfirst
-            else " If they are day-first (DD/MM/YYYY), pass dayfirst=True."
-        )
+        hint = "" if dayfirst else " Day-first dates (DD/MM/YYYY)? Pass dayfirst=True."
         raise ValueError(
             f"{name}: {int(bad.sum())} of {len(text)} timestamps in column {column!r} "
             f"could not be parsed as dates in the format of the first ones "
@@ -153,12 +130,7 @@ def _undo_day_month_swap(local):
 
 def _regularize(stamps, columns, *, utc, timezone, max_gap_hours, tolerance, name):
     """Naive or UTC stamps + value columns -> one hourly UTC frame, counted."""
-    frame = pd.DataFrame(
-        {
-            key: pd.to_numeric(pd.Series(v), errors="coerce").to_numpy()
-            for key, v in columns.items()
-        }
-    )
+    frame = pd.DataFrame(columns).apply(pd.to_numeric, errors="coerce")
     report = {"rows": len(frame), "nan_values": int(frame["load_mw"].isna().sum())}
     keep = np.asarray(~pd.isna(stamps), dtype=bool)
     frame, stamps = frame[keep], pd.DatetimeIndex(np.asarray(stamps)[keep])
@@ -175,20 +147,18 @@ def _regularize(stamps, columns, *, utc, timezone, max_gap_hours, tolerance, nam
             ) from error
     frame.index = stamps.tz_convert("UTC")
     # The same instant twice: keep it only if the readings agree.
-    repeated = frame.index.duplicated(keep=False)
-    if repeated.any():
-        groups = frame["load_mw"][repeated].groupby(level=0)
-        spread = (groups.max() - groups.min()) / groups.mean().abs()
-        worst = spread.idxmax() if spread.notna().any() else None
-        if worst is not None and spread[worst] > tolerance:
-            values = [float(v) for v in frame.loc[worst, "load_mw"]]
-            raise ValueError(
-                f"{name}: {int((spread > tolerance).sum())} hour(s) appear more than once "
-                f"with values that disagree by more than duplicate_tolerance="
-                f"{tolerance:g} (relative); the largest: {worst} has {values}. Remove the "
-                "wrong rows or raise `duplicate_tolerance`. "
-                f"Received: duplicate_tolerance={tolerance!r}"
-            )
+    groups = frame["load_mw"][frame.index.duplicated(keep=False)].groupby(level=0)
+    spread = ((groups.max() - groups.min()) / groups.mean().abs()).dropna()
+    if (spread > tolerance).any():
+        worst = spread.idxmax()
+        values = [float(v) for v in frame.loc[worst, "load_mw"]]
+        raise ValueError(
+            f"{name}: {int((spread > tolerance).sum())} hour(s) appear more than once "
+            f"with values that disagree by more than duplicate_tolerance="
+            f"{tolerance:g} (relative); the largest: {worst} has {values}. Remove the "
+            "wrong rows or raise `duplicate_tolerance`. "
+            f"Received: duplicate_tolerance={tolerance!r}"
+        )
     hourly = frame.groupby(frame.index.floor("h")).mean()
     report["duplicates"] = len(frame) - len(hourly)
     valid = hourly["load_mw"].notna().to_numpy()
@@ -229,21 +199,16 @@ def load_series(
 ):
     """One hourly demand series in UTC, from the embedded data or a CSV.
 
-    Every step is counted in `attrs["report"]`: values that are not numbers
-    become missing (`nan_values`); naive timestamps are read in `timezone`
-    (the first reading of an hour repeated by the autumn DST change is the
-    summer-time one, the second the winter-time one; a nonexistent spring
-    hour moves forward); readings of the same instant are averaged when they
-    agree within `duplicate_tolerance` and raise otherwise; sub-hourly rows
-    are averaged per hour; leading and trailing missing hours are trimmed;
-    gaps of at most `max_gap_hours` are filled by linear interpolation and
-    longer ones stay missing (`load_data` skips the windows that touch them;
-    `long_gaps` lists them).
+    Each step is counted in `attrs["report"]`: non-numbers become missing;
+    naive timestamps are read in `timezone` (the repeated autumn DST hour:
+    summer time first; a nonexistent spring hour moves forward); readings of
+    one instant are averaged when they agree within `duplicate_tolerance`;
+    sub-hourly rows are averaged; gaps up to `max_gap_hours` are
+    interpolated, longer ones stay missing (`long_gaps`).
 
-    The embedded Spanish copy has, in its source repository, the day and the
-    month swapped on every date whose day is 1-12 (a day-first parsing
-    error: 6,072 rows). The swap is undone here; the 11 days of 2016 whose
-    rows were moved past the end of the truncated file are missing.
+    The embedded Spanish copy has day and month swapped on every date whose
+    day is 1-12 (a day-first parsing error upstream, 6,072 rows): the swap
+    is undone; the 11 days of 2016 moved past the file's end are missing.
 
     Args:
         source: None, str or path-like. `None` or `"spain"`: embedded Spain
@@ -256,11 +221,9 @@ def load_series(
             calendar. Defaults to the layout's (`"Europe/Madrid"` for REE and
             OPSD, `"America/New_York"` for PJM, `"UTC"` otherwise).
         dayfirst: bool. Read ambiguous dates as DD/MM. Defaults to `False`.
-        max_gap_hours: int. Longest gap filled by interpolation. Defaults to
-            `6`.
-        duplicate_tolerance: float. Largest relative disagreement between
-            two readings of the same instant that is averaged instead of
-            raising. Defaults to `0.05` (5 %).
+        max_gap_hours: int. Longest gap interpolated. Defaults to `6`.
+        duplicate_tolerance: float. Largest relative disagreement of two
+            readings of one instant that are averaged. Defaults to `0.05`.
 
     Returns:
         `pandas.DataFrame` indexed hourly in UTC with `load_mw` (missing
@@ -289,17 +252,12 @@ def load_series(
         path = datasets.fetch("opsd_time_series_60min")
         country = source.partition(":")[2] or "ES"
         column = column or f"{country}{_OPSD}"
-    elif isinstance(source, (str, pathlib.PurePath)):
-        path = pathlib.Path(source)
-        if not path.is_file():
-            raise ValueError(
-                "`source` must be None, 'spain', 'pjm', 'opsd[:CC]' or an existing CSV "
-                f"file. Received: source={str(source)!r}"
-            )
+    elif isinstance(source, (str, pathlib.PurePath)) and pathlib.Path(source).is_file():
+        path = source
     else:
         raise ValueError(
-            "`source` must be None, 'spain', 'pjm', 'opsd[:CC]' or a CSV path. "
-            f"Received: source of type {type(source).__name__}"
+            "`source` must be None, 'spain', 'pjm', 'opsd[:CC]' or an existing CSV "
+            f"file. Received: source={source!r}"
         )
     path = pathlib.Path(path)
     try:
@@ -357,17 +315,14 @@ def load_series(
     if embedded:
         where = "PJM East" if source == "pjm" else "Spain, ENTSO-E/REE"
         where += " via Kaggle"
+    operator = ", with the operator's day-ahead forecast" if len(wanted) == 3 else ""
     frame.attrs = {
         "report": report,
         "timezone": timezone,
         "description": (
             f"real: {where}, column {value_column!r} (MW), {local[0]:%Y-%m-%d} to "
             f"{local[-1]:%Y-%m-%d}, {report['hours']} hours, local time {timezone}"
-            + (
-                ", with the operator's day-ahead forecast"
-                if "operator_mw" in frame
-                else ""
-            )
+            f"{operator}"
         ),
     }
     return frame
@@ -378,8 +333,7 @@ def calendar_features(timestamps, *, timezone="UTC"):
 
     `(sin, cos)` of `2 pi (W - 1) / 52` for the ISO week W, of `2 pi D / 7`
     for the day of week D (Monday = 0) and of `2 pi H / 24` for the hour H,
-    in local time. Sine/cosine pairs keep December next to January and 23 h
-    next to 0 h, which raw numbers or one-hot codes do not.
+    in local time: December lies next to January, 23 h next to 0 h.
 
     Args:
         timestamps: `pandas.DatetimeIndex` (naive ones are read as UTC).
@@ -400,7 +354,7 @@ def calendar_features(timestamps, *, timezone="UTC"):
     )
 
 
-def make_windows(values, origins, *, past_hours=PAST_HOURS, horizon=HORIZON):
+def make_windows(values, origins, *, past_hours=48, horizon=24):
     """Cuts `(past, target)` windows at forecast origins.
 
     The origin `t` is the first hour predicted: the input is
@@ -437,8 +391,8 @@ def load_data(
     source=None,
     *,
     quick=False,
-    past_hours=PAST_HOURS,
-    horizon=HORIZON,
+    past_hours=48,
+    horizon=24,
     split=(0.7, 0.15, 0.15),
     batch_size=128,
     seed=0,
@@ -446,18 +400,14 @@ def load_data(
 ):
     """Windows of the demand series as `tf.data`, split in time.
 
-    The hours are cut into three consecutive blocks (train, validation,
-    test: the test block is the last period); windows are made inside each
-    block, so none sees a later block, and a window that touches a missing
-    hour is skipped. The scaler (one mean and one standard deviation) comes
-    from the training block only. Examples are `((past, context), target)`:
-    `past` `(past_hours,)`, `context` the 6 `calendar_features` of the
-    origin, `target` `(horizon,)`, all scaled.
+    Three consecutive blocks (train, validation, test); windows lie inside
+    one block and skip missing hours; the scaler (mean, std) comes from the
+    training block only. Examples are `((past, context), target)`, scaled,
+    with the 6 `calendar_features` of the origin as `context`.
 
     Args:
         source: as `load_series`. Defaults to the embedded Spanish series.
-        quick: bool. Keep only the last 730 days (all of Spain, two years of PJM). Defaults
-            to `False`.
+        quick: bool. Keep only the last 730 days. Defaults to `False`.
         past_hours: int. Hours of history. Defaults to `48`.
         horizon: int. Hours predicted. Defaults to `24`.
         split: tuple of 3 floats. Shares of the hours in train, validation
@@ -481,11 +431,9 @@ def load_data(
     """
     import tensorflow as tf
 
-    past_hours, horizon = (
-        check_int("past_hours", past_hours),
-        check_int("horizon", horizon),
-    )
-    batch_size = check_int("batch_size", batch_size)
+    past_hours = check_int("past_hours", past_hours)
+    horizon = check_int("horizon", horizon)
+    check_int("batch_size", batch_size)
     try:
         split = tuple(float(share) for share in split)
     except TypeError:
@@ -529,7 +477,7 @@ def load_data(
         "report": series.attrs["report"],
         "description": series.attrs["description"],
     }
-    datasets_ = []
+    datasets_, skipped = [], 0
     for name, (start, stop) in blocks.items():
         origins = np.arange(start + past_hours, stop - horizon + 1)
         if len(origins) == 0:
@@ -541,7 +489,7 @@ def load_data(
             scaled, origins, past_hours=past_hours, horizon=horizon
         )
         complete = np.isfinite(past).all(axis=1) & np.isfinite(target).all(axis=1)
-        origins = origins[complete]
+        origins, skipped = origins[complete], skipped + int((~complete).sum())
         info[name] = {
             "past": past[complete],
             "context": context[origins],
@@ -558,10 +506,7 @@ def load_data(
                 len(origins), seed=seed, reshuffle_each_iteration=True
             )
         datasets_.append(dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE))
-    info["report"]["skipped_windows"] = int(
-        sum(stop - start - past_hours - horizon + 1 for start, stop in blocks.values())
-        - sum(len(info[name]["origin"]) for name in blocks)
-    )
+    info["report"]["skipped_windows"] = skipped
     return (*datasets_, info)
 
 
@@ -573,9 +518,9 @@ def load_data(
 def build_model(
     kind="conv1d",
     *,
-    past_hours=PAST_HOURS,
-    horizon=HORIZON,
-    context_dim=CONTEXT_DIM,
+    past_hours=48,
+    horizon=24,
+    context_dim=6,
     filters=32,
     kernel_size=None,
     hidden_units=64,
@@ -587,14 +532,11 @@ def build_model(
     - `"conv1d"`: past -> Reshape `(past_hours, 1)` -> Conv1D(`filters`,
       `kernel_size`, relu) -> Flatten -> Concatenate with the context ->
       Dense(`hidden_units`, relu) -> Dense(`horizon`). With the default
-      `kernel_size = past_hours` each filter is one weighting of the past
-      hours (`plots.conv_weights`, `plots.filter_responses` draw them).
+      `kernel_size = past_hours` each filter is one weighting of the past.
     - `"dense"`: Concatenate(past, context) -> Dense x 2 (relu) -> Dense.
-    - `"lstm"`: past as a sequence -> LSTM(`lstm_units`) -> Concatenate with
-      the context -> Dense(relu) -> Dense(`horizon`).
+    - `"lstm"`: as `"conv1d"`, with LSTM(`lstm_units`) for Conv1D + Flatten.
 
-    Inputs `[past, context]` (named `"past"`, `"context"`); compiled with
-    Adam on the mean squared error of the scaled series, MAE as metric.
+    Inputs `[past, context]`; compiled with Adam, MSE loss and MAE metric.
 
     Args:
         kind: str. `"conv1d"`, `"dense"` or `"lstm"`. Defaults to `"conv1d"`.
@@ -737,24 +679,8 @@ def fit_sklearn(kind, info, *, max_samples=None, seed=0):
 # --------------------------------------------------------------------------
 
 
-def naive_forecast(values, origins, *, lag=24, horizon=HORIZON):
-    """The naive baselines: repeat the value `lag` hours earlier.
-
-    `lag=24` is "same hour yesterday", `lag=168` "same hour last week".
-
-    Args:
-        values: 1-D array. The series (MW).
-        origins: 1-D int array. Origins (first hour predicted).
-        lag: int. Hours back, at least `horizon`. Defaults to `24`.
-        horizon: int. Hours predicted. Defaults to `24`.
-
-    Returns:
-        float array `(n, horizon)`; NaN where the lagged hour is unknown.
-
-    Raises:
-        ValueError: if `lag < horizon` (the forecast would use the future).
-    """
-    lag = check_int("lag", lag)
+def _naive_forecast(values, origins, *, lag, horizon):
+    """The value `lag` hours earlier for each hour (NaN where unknown)."""
     if lag < horizon:
         raise ValueError(
             f"`lag` must be at least horizon={horizon}, or the forecast would use hours "
@@ -780,38 +706,26 @@ def forecasts(models, info, split="test"):
         dict of str -> float array `(n, horizon)` in MW: the models, then
         `NAIVE_DAY`, `NAIVE_WEEK` and (when known) `OPERATOR`.
     """
-    part, scaler = info[split], info["scaler"]
-    found = {}
+    part, scaler, found = info[split], info["scaler"], {}
+    size, count = 2048, len(part["past"])
+    padded = [
+        np.pad(part[k], ((0, -count % size), (0, 0))) for k in ("past", "context")
+    ]
     for name, model in models.items():
-        if isinstance(
-            model, keras.Model
-        ):  # eager calls on one padded size: no retracing
-            size, count = 2048, len(part["past"])
-            padded = [
-                np.pad(part[key], ((0, -count % size), (0, 0)))
-                for key in ("past", "context")
-            ]
+        if isinstance(model, keras.Model):  # eager calls on one size: no retracing
             scaled = np.concatenate(
                 [
-                    keras.ops.convert_to_numpy(
-                        model([padded[0][i : i + size], padded[1][i : i + size]])
-                    )
+                    keras.ops.convert_to_numpy(model([x[i : i + size] for x in padded]))
                     for i in range(0, len(padded[0]), size)
                 ]
             )[:count]
         else:
-            scaled = model.predict(
-                np.concatenate([part["past"], part["context"]], axis=1)
-            )
-        found[name] = (
-            np.asarray(scaled, dtype="float64") * scaler["std"] + scaler["mean"]
+            scaled = model.predict(np.concatenate(padded, axis=1)[:count])
+        found[name] = np.asarray(scaled, "float64") * scaler["std"] + scaler["mean"]
+    for label, lag in ((NAIVE_DAY, 24), (NAIVE_WEEK, 168)):
+        found[label] = _naive_forecast(
+            info["values"], part["origin"], lag=lag, horizon=info["horizon"]
         )
-    found[NAIVE_DAY] = naive_forecast(
-        info["values"], part["origin"], lag=24, horizon=info["horizon"]
-    )
-    found[NAIVE_WEEK] = naive_forecast(
-        info["values"], part["origin"], lag=168, horizon=info["horizon"]
-    )
     if info["operator"] is not None:
         index = part["origin"][:, None] + np.arange(info["horizon"])[None, :]
         found[OPERATOR] = info["operator"][index]
@@ -1061,26 +975,24 @@ def run(
         "table": table.to_dict(orient="index"),
         "report": {k: v for k, v in info["report"].items() if k != "long_gaps"},
     }
-    if OPERATOR in table.index:
-        numbers["operator_test_mape_pct"] = float(table.loc[OPERATOR, "test_mape_pct"])
-    lines = [
+    summary = (
         f"Conv1D MAPE {numbers['conv1d_test_mape_pct']:.2f} % every hour, "
         f"{numbers['conv1d_day_ahead_mape_pct']:.2f} % day-ahead; best naive ({naive}) "
         f"{numbers['best_naive_test_mape_pct']:.2f} %"
-        + (
-            f"; operator {numbers['operator_test_mape_pct']:.2f} %"
-            if OPERATOR in table.index
-            else ""
-        )
-        + f" ({table.attrs['windows']['every_hour']} every-hour and "
-        f"{table.attrs['windows']['day_ahead']} day-ahead test windows).",
+    )
+    if OPERATOR in table.index:
+        numbers["operator_test_mape_pct"] = float(table.loc[OPERATOR, "test_mape_pct"])
+        summary += f"; operator {numbers['operator_test_mape_pct']:.2f} %"
+    lines = [
+        f"{summary} ({numbers['windows']['every_hour']} every-hour and "
+        f"{numbers['windows']['day_ahead']} day-ahead test windows).",
         "",
         "| model | " + " | ".join(table.columns) + " |",
         "|:---|" + "---:|" * len(table.columns),
-    ]
-    lines += [
-        f"| {name} | " + " | ".join(f"{value:.4g}" for value in row) + " |"
-        for name, row in table.iterrows()
+        *(
+            f"| {name} | " + " | ".join(f"{value:.4g}" for value in row) + " |"
+            for name, row in table.iterrows()
+        ),
     ]
     result = results.Result(
         name="demand",

@@ -212,7 +212,7 @@ def test_dense_autoencoder_round_trip_and_parts(tmp_path):
     x = np.random.default_rng(0).random((8, 8, 8, 1)).astype("float32")
     run_model_test(model, x, x, expected_output_shape=(2, 8, 8, 1), tmp_path=tmp_path)
     assert autoencoders.encode(model, x).shape == (8, 3)
-    decoded = autoencoders.decode(model, np.zeros((2, 3)))
+    decoded = autoencoders._decode(model, np.zeros((2, 3)))
     assert decoded.shape == (2, 8, 8, 1) and 0 <= decoded.min() and decoded.max() <= 1
     denoiser = autoencoders.build_model("denoising", (8, 8, 1), 4, **SMALL)
     assert "GaussianNoise" in [type(layer).__name__ for layer in denoiser.layers]
@@ -310,7 +310,7 @@ def test_vae_loss_is_reconstruction_plus_kl(mnist):
 def test_residuals_and_novelty_on_a_constructed_task():
     x = np.arange(12.0).reshape(3, 2, 2, 1)
     np.testing.assert_allclose(
-        autoencoders.residuals(x, x + [[[[1.0]]], [[[0]]], [[[2]]]]), [4, 0, 16]
+        autoencoders._residuals(x, x + [[[[1.0]]], [[[0]]], [[[2]]]]), [4, 0, 16]
     )
     rng = np.random.default_rng(0)
 
@@ -325,7 +325,7 @@ def test_residuals_and_novelty_on_a_constructed_task():
     model = autoencoders.build_dense_autoencoder((8, 8, 1), 2, **SMALL)
     model.fit(known, known, epochs=15, batch_size=32, verbose=0)
     test_known, test_novel = bars([0, 1, 2, 3], 100), bars([5, 6, 7], 100)
-    scores = autoencoders.residuals(
+    scores = autoencoders._residuals(
         np.concatenate([test_known, test_novel]),
         model.predict(np.concatenate([test_known, test_novel]), verbose=0),
     )
@@ -357,7 +357,7 @@ def test_figures_take_arrays():
 
 @pytest.mark.both_backends
 def test_gan_trains_each_network_only_with_its_own_loss(tmp_path):
-    gan = autoencoders.build_gan(
+    gan = autoencoders._build_gan(
         8, generator_filters=(4, 2), discriminator_filters=(2, 4), seed=0
     )
     images = np.random.default_rng(0).random((4, 28, 28, 1)).astype("float32")
@@ -431,7 +431,7 @@ def _gan_learns(mnist, epochs, minimum_score, minimum_classes):
     keras.utils.set_random_seed(0)
     judge = autoencoders.build_digit_classifier()
     judge.fit(info["x_train"], info["y_train"], epochs=5, batch_size=128, verbose=0)
-    gan = autoencoders.build_gan(seed=0)
+    gan = autoencoders._build_gan(seed=0)
     noise = (
         np.random.default_rng(1).normal(size=(1000, gan.latent_dim)).astype("float32")
     )

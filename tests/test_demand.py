@@ -251,15 +251,16 @@ def test_load_data_ramp_split_scaler_and_no_leakage(tmp_path):
 
 def test_naive_baselines_and_bad_arguments():
     values = np.arange(400.0)
+    naive = demand._naive_forecast
     np.testing.assert_array_equal(
-        demand.naive_forecast(values, [200])[0], np.arange(176, 200)
+        naive(values, [200], lag=24, horizon=24)[0], np.arange(176, 200)
     )
     np.testing.assert_array_equal(
-        demand.naive_forecast(values, [200], lag=168)[0], np.arange(32, 56)
+        naive(values, [200], lag=168, horizon=24)[0], np.arange(32, 56)
     )
-    assert np.isnan(demand.naive_forecast(values, [100], lag=168)).all()
+    assert np.isnan(naive(values, [100], lag=168, horizon=24)).all()
     with pytest.raises(ValueError, match="lag=12"):
-        demand.naive_forecast(values, [200], lag=12)
+        naive(values, [200], lag=12, horizon=24)
     with pytest.raises(ValueError, match=r"split=\(0.5, 0.5, 0.5\)"):
         demand.load_data(split=(0.5, 0.5, 0.5))
     with pytest.raises(ValueError, match="duplicate_tolerance=0"):
