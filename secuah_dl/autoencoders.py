@@ -1267,7 +1267,7 @@ def _run_gan(info, train_ds, val_ds, epochs, seed, strategy, out_dir, verbose):
     history = training.fit(
         model,
         train_ds,
-        val_ds,  # read_log cannot parse the NA columns of no val_ds
+        val_ds,  # _read_log cannot parse the NA columns of no val_ds
         epochs=epochs,
         run_dir=out_dir / "runs" / "gan",
         strategy=strategy,
