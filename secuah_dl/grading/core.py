@@ -38,6 +38,7 @@ __all__ = [
     "call_answer",
     "collect",
     "keras2_hint",
+    "not_a_model",
     "prepare",
     "verdict",
     "run_checker",
@@ -167,9 +168,9 @@ class Exercise:
             `"modelo"`. Defaults to `"función"`.
         forbidden: tuple of str (or callables). Dotted names of package
             functions the answer must not be nor call, e.g.
-            `"secuah_dl.toy2d.build_model"`; resolved only in the student's
-            process, so the grader never imports the practicals for them.
-            not be nor call (the package's own solution of the exercise).
+            `"secuah_dl.toy2d.build_model"` (the package's own solution);
+            resolved only in the student's process, so the grader never
+            imports the practicals for them.
     """
 
     id: str
@@ -216,6 +217,18 @@ def call_answer(answer, *args, **kwargs):
         return answer(*args, **kwargs)
     except NotImplementedError as error:
         raise NotAnswered("Todavía no has resuelto el ejercicio.") from error
+
+
+def not_a_model(hint="Termina la función con `return model`."):
+    """What a judge says of an answer that returned no Keras model.
+
+    Args:
+        hint: str. Feedback in Spanish. Defaults to asking for `return model`.
+
+    Returns:
+        list with one failed `Case`.
+    """
+    return [Case("devuelve un modelo de Keras", False, hint)]
 
 
 # Keras 2 spellings that Keras 3 rejects, and how to write them today.
@@ -336,8 +349,7 @@ def _resolve(dotted):
 
 def _forbidden_functions(exercise):
     return [
-        _resolve(item) if isinstance(item, str) else item
-        for item in exercise.forbidden
+        _resolve(item) if isinstance(item, str) else item for item in exercise.forbidden
     ]
 
 

@@ -1,28 +1,17 @@
 """Grading whole submissions: the verdict is decided where student code cannot reach.
 
-```
-secuah-dl grade entregas/*.ipynb --json notas.json --csv notas.csv
-```
-
-Every submission is read once, before anything runs, and then run in its own
-temporary folder (`sandbox.Box`) by its own process under resource limits:
-a Jupyter kernel for notebooks, `worker` for modules (`.py`). That process
-only *probes* the answers (`core.collect`) and sends back what it observed
-as data (`wire`), framed by a random nonce; the grader decides the verdict
-(`core.verdict`) in this process, which never imports student code, with a
-fresh random seed per submission. Time limits are enforced from here: a
-process that overruns is killed and the remaining exercises continue in a
-fresh one. Before a submission's row is added, everything it started is
-killed (`sandbox.Reaper`).
-
-Notebooks: the code cells run in order (the `check(...)` cells are skipped:
-the grader probes the answers itself), then one probe cell per exercise
-looks up the variable the exercise names (`Exercise.answer`). Modules
-define one attribute per exercise, named as the exercise id (or as its
-`answer`).
-
-This defends the grade against the student's code; it is not a sandbox
-against an attacker with the grader's user id (see `docs/grading.md`).
+Every submission is read once, before anything runs, then run in its own
+temporary folder (`sandbox.Box`) by its own process under resource limits: a
+Jupyter kernel for notebooks (their `check(...)` cells skipped, then one probe
+cell per exercise), `worker` for modules. That process only *probes* the
+answers (`core.collect`) and sends back data (`wire`) framed by a random nonce;
+this process, which never imports student code, decides the verdict
+(`core.verdict`) with a fresh random seed per submission. Time limits are
+enforced from here: a process that overruns is killed and the remaining
+exercises go on in a fresh one; everything a submission started is killed
+before its row is added (`sandbox.Reaper`). This defends the grade against the
+student's code, not against an attacker with the grader's user id (see
+`docs/grading.md`).
 """
 
 import ast
@@ -367,6 +356,11 @@ class _Run:
     def out_of_time(self):
         return time.monotonic() >= self.deadline
 
+    def overrun(self):
+        if self.out_of_time():
+            return "se superó el tiempo total"
+        return f"se superó el tiempo límite ({self.per_exercise:g} s)"
+
 
 # --- modules -------------------------------------------------------------
 
@@ -398,9 +392,7 @@ def _module_attempt(run, pending, results):
 
     def why():
         if not reader.closed:
-            if run.out_of_time():
-                return "se superó el tiempo total"
-            return f"se superó el tiempo límite ({run.per_exercise:g} s)"
+            return run.overrun()
         try:
             code = process.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -567,11 +559,7 @@ def _run_notebook(run, exercises):
                 if runner.problem:
                     results[exercise.id] = _error(f"Sin resultado: {runner.problem}.")
             elif state in ("interrupted", "lost"):
-                results[exercise.id] = _error(
-                    "Sin resultado: se superó el tiempo total."
-                    if run.out_of_time()
-                    else f"Sin resultado: se superó el tiempo límite ({run.per_exercise:g} s)."
-                )
+                results[exercise.id] = _error(f"Sin resultado: {run.overrun()}.")
             else:
                 results[exercise.id] = _error(
                     "Sin resultado: la comprobación no devolvió nada "
