@@ -107,11 +107,9 @@ class CheckResult:
     @property
     def hints(self):
         """list of str. The hints of the failed cases, without repeats."""
-        seen = []
-        for case in self.cases:
-            if not case.passed and case.hint and case.hint not in seen:
-                seen.append(case.hint)
-        return seen
+        return list(
+            dict.fromkeys(c.hint for c in self.cases if not c.passed and c.hint)
+        )
 
     def as_dict(self):
         """This result as a JSON-serialisable dict.

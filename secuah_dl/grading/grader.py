@@ -29,6 +29,7 @@ import tempfile
 import time
 import unicodedata
 
+from secuah_dl._validation import check_positive_float
 from secuah_dl.grading import core, wire
 from secuah_dl.grading.exercises import get_exercise, list_exercises
 from secuah_dl.grading.sandbox import Box, Kernel, Limits, LineReader, Reaper
@@ -144,10 +145,7 @@ class GradeReport:
         Returns:
             list of str.
         """
-        ids = []
-        for grade_ in self.grades:
-            ids += [i for i in grade_.points if i not in ids]
-        return ids
+        return list(dict.fromkeys(i for g in self.grades for i in g.points))
 
     def table(self):
         """A plain-text table: one row per student, one column per exercise.
@@ -703,21 +701,13 @@ def grade(
         ValueError: if a path is not an existing `.ipynb`/`.py` file, an
             exercise id is unknown or a time limit is not positive.
     """
-    for name, value in (
-        ("timeout_per_exercise", timeout_per_exercise),
-        ("timeout_total", timeout_total),
-    ):
-        if not isinstance(value, (int, float)) or not value > 0:
-            raise ValueError(
-                f"`{name}` must be a positive number of seconds. Received: {name}={value!r}"
-            )
-    submissions = _read_submissions(paths)
-    chosen = [get_exercise(i) for i in exercises] if exercises else None
     settings = {
-        "exercise": float(timeout_per_exercise),
-        "total": float(timeout_total),
+        "exercise": check_positive_float("timeout_per_exercise", timeout_per_exercise),
+        "total": check_positive_float("timeout_total", timeout_total),
         "limits": limits or Limits(),
     }
+    submissions = _read_submissions(paths)
+    chosen = [get_exercise(i) for i in exercises] if exercises else None
     report = GradeReport([])
     with Reaper() as reaper:
         for path, content in submissions:

@@ -42,9 +42,8 @@ def _probe_espectro(answer, seed):
 
 
 def _spectrum(values, fs):
-    return np.fft.rfftfreq(len(values), 1 / fs), 2 * np.abs(np.fft.rfft(values)) / len(
-        values
-    )
+    amplitude = 2 * np.abs(np.fft.rfft(values)) / len(values)
+    return np.fft.rfftfreq(len(values), 1 / fs), amplitude
 
 
 def _judge_espectro(data, seed):
