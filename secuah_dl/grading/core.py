@@ -1,24 +1,17 @@
 """Exercises, cases and results: the grading floor.
 
 An exercise is judged in two halves, so that the verdict never depends on
-code the student can reach:
-
-- `probe(answer, seed) -> data` runs **in the student's process**: it calls
-  the student's function (or builds their model) on inputs drawn from
-  `seed` and returns what it observed as plain data (numbers, strings,
-  lists, dicts, numeric arrays; see `wire`).
-- `judge(data, seed) -> [Case, ...]` runs **in the grader's process**, which
-  never imports student code: it recomputes what was expected from `seed`
-  and compares. Each case carries a weight and, when it fails, a Spanish
-  hint.
-
-In a workbook `check()` runs both halves in the same process (feedback for
-the student); `secuah-dl grade` runs the probe in the submission's own
-process and the judge at home, with a fresh random seed per submission (see
-`grader`).
-
-The score is the weighted share of passed cases times the points, capped at
-the points. Reference solutions are not part of the package.
+code the student can reach: `probe(answer, seed) -> data` runs **in the
+student's process**, calls their function (or builds their model) on inputs
+drawn from `seed` and returns what it observed as plain data (see `wire`);
+`judge(data, seed) -> [Case, ...]` runs **in the grader's process**, which
+never imports student code, recomputes what was expected from `seed` and
+compares. Each case has a weight and, when it fails, a Spanish hint; the
+score is the weighted share of passed cases times the points, capped at the
+points. `check()` runs both halves in the workbook (feedback); `secuah-dl
+grade` runs the probe in the submission's own process and the judge at home,
+with a fresh random seed per submission (see `grader`). Reference solutions
+are not part of the package.
 """
 
 import dataclasses
