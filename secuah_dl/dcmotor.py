@@ -1,29 +1,18 @@
 """Practical 7: the armature current of a large DC motor, read by a `Conv1D(8, 256)`.
 
-The slides classify windows of the armature current of a 6,000 kW DC motor of
-a hot strip mill, fed by a six-pulse thyristor bridge, with a bank of 8
-learned filters of 256 coefficients (a `Conv1D`) and one-hot classes, and
-plot the frequency responses of the 8 filters. The mill's recordings are not
-public, so the default data here are **SYNTHETIC** (`simulate`), from a
-simple physical model, and every description and figure says so:
-
-- the bridge: the line-to-line voltages of a 50 Hz network switched by six
-  thyristors fired at an angle alpha of 15-60 degrees (a six-pulse, or
-  Graetz, bridge; Mohan, Undeland & Robbins 2003, ch. 6);
-- the armature: a series R-L circuit (time constant 20-50 ms) through which
-  each harmonic of the bridge voltage drives a current ripple (summed up
-  to fs/2, so nothing aliases) around the load (0.3-1 p.u.); the current
-  never goes negative; a slow load change on top;
-- four operating classes a drives engineer recognises (`CLASSES`):
-  `normal` (the six-pulse ripple: 300 Hz and harmonics), `pulso_perdido`
-  (one thyristor does not fire: two of every six pulses are lost and a
-  50 Hz ripple appears), `oscilacion_par` (a torsional oscillation of the
-  drive train, 4-20 Hz, modulates the current) and `sensor_ruidoso` (a
-  faulty current transducer: broadband noise and spikes).
-
-Each window has 1,024 samples at 2 kHz (0.512 s). The classifier reads the
-alternating part of the current (the window's mean, the load, removed).
-Your own recordings load from an `.npz` (`load_data(source=path)`).
+The slides classify windows of the armature current of a 6,000 kW hot strip
+mill motor fed by a six-pulse thyristor bridge with 8 learned filters of 256
+coefficients, and plot their frequency responses. The mill's recordings are
+not public, so the default data are **SYNTHETIC** (`simulate`), and every
+description and figure says so. The model: a 50 Hz six-pulse (Graetz) bridge
+fired at 15-60 degrees (Mohan, Undeland & Robbins 2003, ch. 6) drives each
+harmonic through the armature's series R-L circuit (20-50 ms, summed up to
+fs/2: nothing aliases) around the load (0.3-1 p.u.). Four classes
+(`CLASSES`): `normal` (300 Hz ripple), `pulso_perdido` (a thyristor misfires:
+a 50 Hz ripple appears), `oscilacion_par` (a 4-20 Hz torsional oscillation)
+and `sensor_ruidoso` (broadband noise and spikes). Windows: 1,024 samples at
+2 kHz, mean (the load) removed. Your own recordings load from an `.npz`
+(`load_data(source=path)`).
 
 ```python
 from secuah_dl import dcmotor
@@ -300,14 +289,10 @@ def build_model(
     Raises:
         ValueError: on non-positive sizes or a kernel longer than the window.
     """
-    window, num_classes = (
-        check_int("window", window),
-        check_int("num_classes", num_classes),
-    )
-    filters, kernel_size = (
-        check_int("filters", filters),
-        check_int("kernel_size", kernel_size),
-    )
+    window = check_int("window", window)
+    num_classes = check_int("num_classes", num_classes)
+    filters = check_int("filters", filters)
+    kernel_size = check_int("kernel_size", kernel_size)
     if kernel_size > window:
         raise ValueError(
             f"`kernel_size` must be at most window={window}. Received: kernel_size={kernel_size}"

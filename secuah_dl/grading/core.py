@@ -1,24 +1,17 @@
 """Exercises, cases and results: the grading floor.
 
 An exercise is judged in two halves, so that the verdict never depends on
-code the student can reach:
-
-- `probe(answer, seed) -> data` runs **in the student's process**: it calls
-  the student's function (or builds their model) on inputs drawn from
-  `seed` and returns what it observed as plain data (numbers, strings,
-  lists, dicts, numeric arrays; see `wire`).
-- `judge(data, seed) -> [Case, ...]` runs **in the grader's process**, which
-  never imports student code: it recomputes what was expected from `seed`
-  and compares. Each case carries a weight and, when it fails, a Spanish
-  hint.
-
-In a workbook `check()` runs both halves in the same process (feedback for
-the student); `secuah-dl grade` runs the probe in the submission's own
-process and the judge at home, with a fresh random seed per submission (see
-`grader`).
-
-The score is the weighted share of passed cases times the points, capped at
-the points. Reference solutions are not part of the package.
+code the student can reach: `probe(answer, seed) -> data` runs **in the
+student's process**, calls their function (or builds their model) on inputs
+drawn from `seed` and returns what it observed as plain data (see `wire`);
+`judge(data, seed) -> [Case, ...]` runs **in the grader's process**, which
+never imports student code, recomputes what was expected from `seed` and
+compares. Each case has a weight and, when it fails, a Spanish hint; the
+score is the weighted share of passed cases times the points, capped at the
+points. `check()` runs both halves in the workbook (feedback); `secuah-dl
+grade` runs the probe in the submission's own process and the judge at home,
+with a fresh random seed per submission (see `grader`). Reference solutions
+are not part of the package.
 """
 
 import dataclasses
@@ -38,6 +31,7 @@ __all__ = [
     "call_answer",
     "collect",
     "keras2_hint",
+    "not_a_model",
     "prepare",
     "verdict",
     "run_checker",
@@ -106,11 +100,9 @@ class CheckResult:
     @property
     def hints(self):
         """list of str. The hints of the failed cases, without repeats."""
-        seen = []
-        for case in self.cases:
-            if not case.passed and case.hint and case.hint not in seen:
-                seen.append(case.hint)
-        return seen
+        return list(
+            dict.fromkeys(c.hint for c in self.cases if not c.passed and c.hint)
+        )
 
     def as_dict(self):
         """This result as a JSON-serialisable dict.
@@ -167,9 +159,9 @@ class Exercise:
             `"modelo"`. Defaults to `"función"`.
         forbidden: tuple of str (or callables). Dotted names of package
             functions the answer must not be nor call, e.g.
-            `"secuah_dl.toy2d.build_model"`; resolved only in the student's
-            process, so the grader never imports the practicals for them.
-            not be nor call (the package's own solution of the exercise).
+            `"secuah_dl.toy2d.build_model"` (the package's own solution);
+            resolved only in the student's process, so the grader never
+            imports the practicals for them.
     """
 
     id: str
@@ -216,6 +208,18 @@ def call_answer(answer, *args, **kwargs):
         return answer(*args, **kwargs)
     except NotImplementedError as error:
         raise NotAnswered("Todavía no has resuelto el ejercicio.") from error
+
+
+def not_a_model(hint="Termina la función con `return model`."):
+    """What a judge says of an answer that returned no Keras model.
+
+    Args:
+        hint: str. Feedback in Spanish. Defaults to asking for `return model`.
+
+    Returns:
+        list with one failed `Case`.
+    """
+    return [Case("devuelve un modelo de Keras", False, hint)]
 
 
 # Keras 2 spellings that Keras 3 rejects, and how to write them today.
@@ -336,8 +340,7 @@ def _resolve(dotted):
 
 def _forbidden_functions(exercise):
     return [
-        _resolve(item) if isinstance(item, str) else item
-        for item in exercise.forbidden
+        _resolve(item) if isinstance(item, str) else item for item in exercise.forbidden
     ]
 
 

@@ -1,28 +1,17 @@
 """Grading whole submissions: the verdict is decided where student code cannot reach.
 
-```
-secuah-dl grade entregas/*.ipynb --json notas.json --csv notas.csv
-```
-
-Every submission is read once, before anything runs, and then run in its own
-temporary folder (`sandbox.Box`) by its own process under resource limits:
-a Jupyter kernel for notebooks, `worker` for modules (`.py`). That process
-only *probes* the answers (`core.collect`) and sends back what it observed
-as data (`wire`), framed by a random nonce; the grader decides the verdict
-(`core.verdict`) in this process, which never imports student code, with a
-fresh random seed per submission. Time limits are enforced from here: a
-process that overruns is killed and the remaining exercises continue in a
-fresh one. Before a submission's row is added, everything it started is
-killed (`sandbox.Reaper`).
-
-Notebooks: the code cells run in order (the `check(...)` cells are skipped:
-the grader probes the answers itself), then one probe cell per exercise
-looks up the variable the exercise names (`Exercise.answer`). Modules
-define one attribute per exercise, named as the exercise id (or as its
-`answer`).
-
-This defends the grade against the student's code; it is not a sandbox
-against an attacker with the grader's user id (see `docs/grading.md`).
+Every submission is read once, before anything runs, then run in its own
+temporary folder (`sandbox.Box`) by its own process under resource limits: a
+Jupyter kernel for notebooks (their `check(...)` cells skipped, then one probe
+cell per exercise), `worker` for modules. That process only *probes* the
+answers (`core.collect`) and sends back data (`wire`) framed by a random nonce;
+this process, which never imports student code, decides the verdict
+(`core.verdict`) with a fresh random seed per submission. Time limits are
+enforced from here: a process that overruns is killed and the remaining
+exercises go on in a fresh one; everything a submission started is killed
+before its row is added (`sandbox.Reaper`). This defends the grade against the
+student's code, not against an attacker with the grader's user id (see
+`docs/grading.md`).
 """
 
 import ast
@@ -40,6 +29,7 @@ import tempfile
 import time
 import unicodedata
 
+from secuah_dl._validation import check_positive_float
 from secuah_dl.grading import core, wire
 from secuah_dl.grading.exercises import get_exercise, list_exercises
 from secuah_dl.grading.sandbox import Box, Kernel, Limits, LineReader, Reaper
@@ -155,10 +145,7 @@ class GradeReport:
         Returns:
             list of str.
         """
-        ids = []
-        for grade_ in self.grades:
-            ids += [i for i in grade_.points if i not in ids]
-        return ids
+        return list(dict.fromkeys(i for g in self.grades for i in g.points))
 
     def table(self):
         """A plain-text table: one row per student, one column per exercise.
@@ -367,6 +354,11 @@ class _Run:
     def out_of_time(self):
         return time.monotonic() >= self.deadline
 
+    def overrun(self):
+        if self.out_of_time():
+            return "se superó el tiempo total"
+        return f"se superó el tiempo límite ({self.per_exercise:g} s)"
+
 
 # --- modules -------------------------------------------------------------
 
@@ -398,9 +390,7 @@ def _module_attempt(run, pending, results):
 
     def why():
         if not reader.closed:
-            if run.out_of_time():
-                return "se superó el tiempo total"
-            return f"se superó el tiempo límite ({run.per_exercise:g} s)"
+            return run.overrun()
         try:
             code = process.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -567,11 +557,7 @@ def _run_notebook(run, exercises):
                 if runner.problem:
                     results[exercise.id] = _error(f"Sin resultado: {runner.problem}.")
             elif state in ("interrupted", "lost"):
-                results[exercise.id] = _error(
-                    "Sin resultado: se superó el tiempo total."
-                    if run.out_of_time()
-                    else f"Sin resultado: se superó el tiempo límite ({run.per_exercise:g} s)."
-                )
+                results[exercise.id] = _error(f"Sin resultado: {run.overrun()}.")
             else:
                 results[exercise.id] = _error(
                     "Sin resultado: la comprobación no devolvió nada "
@@ -715,21 +701,13 @@ def grade(
         ValueError: if a path is not an existing `.ipynb`/`.py` file, an
             exercise id is unknown or a time limit is not positive.
     """
-    for name, value in (
-        ("timeout_per_exercise", timeout_per_exercise),
-        ("timeout_total", timeout_total),
-    ):
-        if not isinstance(value, (int, float)) or not value > 0:
-            raise ValueError(
-                f"`{name}` must be a positive number of seconds. Received: {name}={value!r}"
-            )
-    submissions = _read_submissions(paths)
-    chosen = [get_exercise(i) for i in exercises] if exercises else None
     settings = {
-        "exercise": float(timeout_per_exercise),
-        "total": float(timeout_total),
+        "exercise": check_positive_float("timeout_per_exercise", timeout_per_exercise),
+        "total": check_positive_float("timeout_total", timeout_total),
         "limits": limits or Limits(),
     }
+    submissions = _read_submissions(paths)
+    chosen = [get_exercise(i) for i in exercises] if exercises else None
     report = GradeReport([])
     with Reaper() as reaper:
         for path, content in submissions:

@@ -27,6 +27,7 @@ __all__ = [
     "ops_of",
     "activation_after",
     "compile_info",
+    "floats",
     "loss_name",
     "to_numpy",
 ]
@@ -70,6 +71,14 @@ def to_numpy(value):
         return np.asarray(keras.ops.convert_to_numpy(value))
     except Exception:  # noqa: BLE001 - plain Python values
         return np.asarray(value)
+
+
+def floats(value):
+    """`value` (any backend tensor or nested list) as a float64 array, or None."""
+    try:
+        return np.asarray(to_numpy(value), dtype="float64")
+    except (TypeError, ValueError):
+        return None
 
 
 def _shape(shape):

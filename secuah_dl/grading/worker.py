@@ -1,19 +1,13 @@
 """The student's side of grading: runs in the submission's own process.
 
-Started by `grader` inside a `sandbox.Box`, never imported by the grader to
-run anything. It applies the resource limits to itself first, then:
-
-- `worker [limits] kernel -- CMD...` replaces itself with the Jupyter kernel
-  `CMD` (the limits are inherited). Once the notebook's cells have run, the
-  grader sends one probe cell per exercise that calls `probe_answer`.
-- `worker [limits] module` reads a job from stdin (`{"nonce", "seed",
-  "exercises"}`), imports `entrega.py` from the working folder and runs
-  `core.collect` on each exercise's answer.
-
-Either way only *data* goes back (`wire` payloads framed by the run's
-nonce), on a channel the grader reads: the kernel's IOPub messages, or the
-worker's original stdout (the student's own prints go to stderr). The
-verdict is decided in the grader's process.
+Started by `grader` inside a `sandbox.Box`; it applies the resource limits to
+itself first, then either replaces itself with a Jupyter kernel (`worker
+[limits] kernel -- CMD...`; the grader then sends one probe cell per exercise
+calling `probe_answer`) or reads a job `{"nonce", "seed", "exercises"}` from
+stdin, imports `entrega.py` and runs `core.collect` on each answer (`worker
+[limits] module`). Only *data* goes back, as `wire` payloads framed by the
+run's nonce, on a channel the grader reads: the kernel's IOPub messages or the
+worker's original stdout (the student's prints go to stderr).
 """
 
 import argparse

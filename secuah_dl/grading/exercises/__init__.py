@@ -64,4 +64,4 @@ def list_exercises(workbook=None):
         list of `Exercise`, in course order.
     """
     chosen = [e for e in _load().values() if workbook is None or e.workbook == workbook]
-    return sorted(chosen, key=lambda e: e.workbook)  # stable: workbook order kept inside
+    return sorted(chosen, key=lambda e: e.workbook)  # stable: course order kept

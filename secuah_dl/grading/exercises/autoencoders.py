@@ -1,17 +1,17 @@
-"""Exercises of `06_autoencoders.ipynb` and `08_gan.ipynb` (statements in Spanish).
-
-Each probe runs the student's answer on inputs drawn from `seed` (in the
-student's process) and returns plain data; each judge recomputes what was
-expected from the same seed (in the grader's process) and never sees the
-answer.
-"""
+"""Exercises of `06_autoencoders.ipynb` and `08_gan.ipynb` (Spanish); see `core`."""
 
 import math
 
 import numpy as np
 
-from secuah_dl.grading.core import Case, Exercise, NotAnswered, call_answer
-from secuah_dl.grading.probes import activation_after, describe_model, to_numpy
+from secuah_dl.grading.core import (
+    Case,
+    Exercise,
+    NotAnswered,
+    call_answer,
+    not_a_model,
+)
+from secuah_dl.grading.probes import activation_after, describe_model, floats, to_numpy
 
 AUTOENCODERS = "06_autoencoders.ipynb"
 GAN = "08_gan.ipynb"
@@ -29,11 +29,10 @@ def _own(answer):
 
 def _array(value):
     """`value` as a float64 array (a float when 0-d), or None when not numbers."""
-    try:
-        array = np.asarray(to_numpy(value), dtype="float64")
-    except (TypeError, ValueError):
-        return None
-    return float(array) if array.ndim == 0 else array  # the wire makes 0-d arrays 1-d
+    array = floats(value)
+    if array is None or array.ndim:
+        return array
+    return float(array)  # the wire makes 0-d arrays 1-d
 
 
 def _close(got, expected):
@@ -55,15 +54,17 @@ def _layers(description, *types):
     ]
 
 
+def _strided(description, kind):
+    """[(filters, kernel_size, strides, padding, activation)] of the `kind` ops."""
+    keys = ("filters", "kernel_size", "strides", "padding")
+    return [(*(op.get(k) for k in keys), act) for op, act in _layers(description, kind)]
+
+
 def _model_or_none(answer, *args):
     import keras
 
     model = call_answer(_own(answer), *args)
     return model if isinstance(model, keras.Model) else None
-
-
-def _not_a_model():
-    return [Case("devuelve un modelo de Keras", False, "Termina con `return model`.")]
 
 
 # ---------------------------------------------------------------- ae_denso
@@ -102,7 +103,7 @@ def _probe_ae_denso(answer, seed):
 
 def _judge_ae_denso(data, seed):
     if not isinstance(data, dict) or not data.get("model"):
-        return _not_a_model()
+        return not_a_model("Termina con `return model`.")
     nested = encoder_ok = decoder_ok = params_ok = compiled = True
     relu_code = sigmoid_missing = not_reversed = False
     for (shape, latent, units), entry in zip(_ae_configs(seed), data["configs"]):
@@ -381,7 +382,7 @@ def _generator_params(latent, filters):
 
 def _judge_gan_generador(data, seed):
     if not isinstance(data, dict) or not data.get("model"):
-        return _not_a_model()
+        return not_a_model("Termina con `return model`.")
     start_ok = upsample_ok = output_ok = params_ok = True
     sigmoid_missing = leaky_missing = False
     for (latent, (first, second)), entry in zip(
@@ -396,17 +397,7 @@ def _judge_gan_generador(data, seed):
             and len(reshape) == 1
             and list(reshape[0][0].get("target_shape") or []) == [7, 7, first]
         )
-        transposed = _layers(description, "Conv2DTranspose")
-        got = [
-            (
-                op.get("filters"),
-                op.get("kernel_size"),
-                op.get("strides"),
-                op.get("padding"),
-                act,
-            )
-            for op, act in transposed
-        ]
+        got = _strided(description, "Conv2DTranspose")
         upsample_ok &= got == [
             (count, [4, 4], [2, 2], "same", "leaky_relu") for count in (first, second)
         ]
@@ -487,22 +478,12 @@ def _probe_gan_discriminador(answer, seed):
 
 def _judge_gan_discriminador(data, seed):
     if not isinstance(data, dict) or not data.get("model"):
-        return _not_a_model()
+        return not_a_model("Termina con `return model`.")
     convs_ok = logit_ok = params_ok = True
     sigmoid = False
     for (first, second), entry in zip(_discriminator_configs(seed), data["configs"]):
         description = entry["description"]
-        convs = _layers(description, "Conv2D")
-        got = [
-            (
-                op.get("filters"),
-                op.get("kernel_size"),
-                op.get("strides"),
-                op.get("padding"),
-                act,
-            )
-            for op, act in convs
-        ]
+        got = _strided(description, "Conv2D")
         convs_ok &= got == [
             (count, [4, 4], [2, 2], "same", "leaky_relu") for count in (first, second)
         ]
@@ -600,10 +581,7 @@ def _judge_gan_perdidas(data, seed):
                 d, _softplus(real).mean() + _softplus(-fake).mean(), rtol=1e-4
             )
             halved |= np.isclose(d, want_d / 2, rtol=1e-4)
-            p_real, p_fake = (
-                np.clip(real, 1e-7, 1 - 1e-7),
-                np.clip(fake, 1e-7, 1 - 1e-7),
-            )
+            p_real, p_fake = np.clip([real, fake], 1e-7, 1 - 1e-7)
             as_probabilities = -np.log(p_real).mean() - np.log(1 - p_fake).mean()
             probabilities |= np.isclose(d, as_probabilities, rtol=1e-3)
     if swapped:

@@ -8,16 +8,21 @@ names the Keras 3 one instead of a raw exception.
 
 import numpy as np
 
-from secuah_dl.grading.core import Case, Exercise, NotAnswered, call_answer, keras2_hint
-from secuah_dl.grading.probes import activation_after, describe_model, ops_of, to_numpy
+from secuah_dl.grading.core import (
+    Case,
+    Exercise,
+    NotAnswered,
+    call_answer,
+    keras2_hint,
+    not_a_model,
+)
+from secuah_dl.grading.probes import activation_after, describe_model, floats, ops_of
 
 WORKBOOK = "01_clasificador_2d.ipynb"
 _FIT_EPOCHS = 15
 
 
-# --------------------------------------------------------------------------
-# toy2d_modelo: the slides' network, compiled as in the slides
-# --------------------------------------------------------------------------
+# --- toy2d_modelo: the slides' network, compiled as in the slides ---
 
 
 def _probe_modelo(answer, seed):
@@ -42,7 +47,7 @@ def _probe_modelo(answer, seed):
         if data["model"]["compiled"]:
             targets = keras.utils.to_categorical(y, 2)
             model.fit(x, targets, epochs=_FIT_EPOCHS, batch_size=32, verbose=0)
-            predicted = np.asarray(to_numpy(model.predict(x, verbose=0))).argmax(axis=1)
+            predicted = floats(model.predict(x, verbose=0)).argmax(axis=1)
             data["accuracy"] = float((predicted == y).mean())
     except Exception as error:  # noqa: BLE001 - a wrong input shape, a wrong loss
         data["fit_error"] = f"{type(error).__name__}: {error}"[:300]
@@ -59,13 +64,7 @@ def _judge_modelo(data, seed):
         return [Case("construir_modelo() se ejecuta sin errores", False, hint)]
     model = data.get("model")
     if not isinstance(model, dict) or not isinstance(model.get("ops"), list):
-        return [
-            Case(
-                "devuelve un modelo de Keras",
-                False,
-                "Termina la función con `return model`.",
-            )
-        ]
+        return not_a_model()
     ops = model["ops"]
     dense = [(i, op) for i, op in enumerate(ops) if op["type"] == "Dense"]
     activations = [activation_after(model, i) for i, _ in dense]
@@ -138,9 +137,7 @@ def _judge_modelo(data, seed):
     return cases
 
 
-# --------------------------------------------------------------------------
-# toy2d_one_hot
-# --------------------------------------------------------------------------
+# --- toy2d_one_hot ---
 
 
 def _one_hot_inputs(seed):
@@ -152,17 +149,10 @@ def _one_hot_inputs(seed):
     )
 
 
-def _as_floats(value):
-    try:
-        return np.asarray(to_numpy(value), dtype="float64")
-    except (TypeError, ValueError):
-        return None
-
-
 def _probe_one_hot(answer, seed):
     return {
         "outputs": [
-            _as_floats(call_answer(answer, labels.copy(), k))
+            floats(call_answer(answer, labels.copy(), k))
             for labels, k in _one_hot_inputs(seed)
         ]
     }
@@ -198,9 +188,7 @@ def _judge_one_hot(data, seed):
     ]
 
 
-# --------------------------------------------------------------------------
-# toy2d_exactitud
-# --------------------------------------------------------------------------
+# --- toy2d_exactitud ---
 
 
 def _accuracy_inputs(seed):
@@ -211,7 +199,7 @@ def _accuracy_inputs(seed):
 
 
 def _number(value):
-    array = _as_floats(value)
+    array = floats(value)
     return float(array.item()) if array is not None and array.size == 1 else None
 
 
@@ -224,7 +212,6 @@ def _probe_exactitud(answer, seed):
 
 
 def _judge_exactitud(data, seed):
-
     one_hot, probabilities = _accuracy_inputs(seed)
     expected = float((probabilities.argmax(1) == one_hot.argmax(1)).mean())
     value = data.get("value") if isinstance(data, dict) else None

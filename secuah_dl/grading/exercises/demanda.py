@@ -1,24 +1,18 @@
-"""Exercises of `04_demanda_electrica.ipynb` (statements in Spanish).
-
-Each probe runs the student's answer on inputs drawn from the seed and
-returns what it saw; each judge recomputes the expected values from the same
-seed, in the grader's process.
-"""
+"""Exercises of `04_demanda_electrica.ipynb` (statements in Spanish); see `core`."""
 
 import numpy as np
 
 from secuah_dl.grading import probes
-from secuah_dl.grading.core import Case, Exercise, call_answer
+from secuah_dl.grading.core import Case, Exercise, call_answer, not_a_model
 
 WORKBOOK = "04_demanda_electrica.ipynb"
 
 
 def _array(value):
     try:
-        array = np.asarray(value, dtype="float64")
+        return np.asarray(value, dtype="float64")
     except (TypeError, ValueError):
         return None
-    return array
 
 
 def _same(got, expected):
@@ -248,16 +242,9 @@ def _probe_modelo(answer, seed):
 
 
 def _judge_modelo(data, seed):
-
     described = data.get("48")
     if described is None:
-        return [
-            Case(
-                "devuelve un modelo de Keras",
-                False,
-                "Termina la función con `return model`.",
-            )
-        ]
+        return not_a_model()
     description, output = described["model"], described["output"]
     inputs = sorted(tuple(s[1:]) for s in description["inputs"] or [])
     convs = probes.ops_of(description, "Conv1D")

@@ -1,30 +1,22 @@
 """Exercises of `00_fundamentos.ipynb` (statements in Spanish).
 
-Each exercise is a probe (runs the student's answer on inputs drawn from the
-seed, returns plain data) and a judge (recomputes the expected values from
-the same seed, in NumPy, and compares). Wrong answers are recognised by
-recomputing the usual mistakes, so the hint names the mistake made.
+The judges recompute the expected values in NumPy and also the usual
+mistakes, so that a hint names the mistake made.
 """
 
 import numpy as np
 
-from secuah_dl.grading.core import Case, Exercise, call_answer
-from secuah_dl.grading.probes import activation_after, describe_model, to_numpy
+from secuah_dl.grading.core import Case, Exercise, call_answer, not_a_model
+from secuah_dl.grading.probes import (
+    activation_after,
+    describe_model,
+    floats,
+    to_numpy,
+)
 
 WORKBOOK = "00_fundamentos.ipynb"
 _AND_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype="float64")
 _AND_Y = np.array([0, 0, 0, 1])
-
-
-def _floats(value, shape=None):
-    """A float64 array of `value`, or None when it cannot be one."""
-    try:
-        array = np.asarray(to_numpy(value), dtype="float64")
-    except (TypeError, ValueError):
-        return None
-    if shape is not None and array.shape != shape:
-        return array if array.size else None
-    return array
 
 
 def _array(data, key):
@@ -40,13 +32,11 @@ def _close(got, expected, atol=1e-5):
     )
 
 
-# --------------------------------------------------------------------------
-# perceptron_and: weights of a perceptron that computes AND
-# --------------------------------------------------------------------------
+# --- perceptron_and: weights of a perceptron that computes AND ---
 
 
 def _probe_pesos_and(answer, seed):
-    values = _floats(call_answer(answer))
+    values = floats(call_answer(answer))
     return {"values": None if values is None else values.ravel()}
 
 
@@ -77,9 +67,7 @@ def _judge_pesos_and(data, seed):
     return cases
 
 
-# --------------------------------------------------------------------------
-# perceptron_regla: Rosenblatt's rule, example by example
-# --------------------------------------------------------------------------
+# --- perceptron_regla: Rosenblatt's rule, example by example ---
 
 
 def _perceptron(x, y, epochs, eta, mistake=None):
@@ -127,6 +115,9 @@ def _rule_inputs(seed):
     ]
 
 
+_WB_HINT = "Devuelve la tupla (w, b): el vector de pesos y el sesgo."
+
+
 def _same_rule(w, b, expected):
     return (
         w.shape == expected[0].shape
@@ -142,7 +133,7 @@ def _probe_regla(answer, seed):
         try:
             w, b = out
             results.append(
-                {"w": _floats(w).ravel(), "b": float(np.asarray(to_numpy(b)).item())}
+                {"w": floats(w).ravel(), "b": float(np.asarray(to_numpy(b)).item())}
             )
         except (TypeError, ValueError, AttributeError):
             results.append({"w": None, "b": None})
@@ -153,26 +144,13 @@ def _judge_regla(data, seed):
     results = data.get("results") if isinstance(data, dict) else None
     inputs = _rule_inputs(seed)
     if not isinstance(results, list) or len(results) != len(inputs):
-        return [
-            Case(
-                "devuelve (w, b)",
-                False,
-                "Devuelve la tupla (w, b): el vector de pesos y el sesgo.",
-            )
-        ]
+        return [Case("devuelve (w, b)", False, _WB_HINT)]
     cases = []
     for (name, x, y, epochs, eta), got in zip(inputs, results):
         w, b = _array(got, "w"), got.get("b") if isinstance(got, dict) else None
         if w is None or not isinstance(b, float):
-            cases.append(
-                Case(
-                    f"{name}: devuelve (w, b)",
-                    False,
-                    "Devuelve la tupla (w, b): el vector de pesos y el sesgo.",
-                )
-            )
+            cases.append(Case(f"{name}: devuelve (w, b)", False, _WB_HINT))
             continue
-
         ok = _same_rule(w, b, _perceptron(x, y, epochs, eta))
         hint = next(
             (
@@ -206,9 +184,7 @@ def _judge_regla(data, seed):
     return cases
 
 
-# --------------------------------------------------------------------------
-# conv_media_3x3: the slides' 3 x 3 mean mask
-# --------------------------------------------------------------------------
+# --- conv_media_3x3: the slides' 3 x 3 mean mask ---
 
 
 def _mean_conv(image):
@@ -232,10 +208,10 @@ def _probe_conv(answer, seed):
     from secuah_dl import fundamentals
 
     return {
-        "slide": _floats(
+        "slide": floats(
             call_answer(answer, fundamentals.SLIDE_IMAGE.astype("float64"))
         ),
-        "fresh": _floats(call_answer(answer, _fresh_image(seed))),
+        "fresh": floats(call_answer(answer, _fresh_image(seed))),
     }
 
 
@@ -291,9 +267,7 @@ def _judge_conv(data, seed):
     ]
 
 
-# --------------------------------------------------------------------------
-# tamano_salida: floor((n + 2p - k) / s) + 1
-# --------------------------------------------------------------------------
+# --- tamano_salida: floor((n + 2p - k) / s) + 1 ---
 
 _SIZES = (
     ((5, 3, 0, 1), 3, "sin relleno ni paso"),
@@ -336,9 +310,7 @@ def _judge_tamano(data, seed):
     return cases
 
 
-# --------------------------------------------------------------------------
-# lenet5_keras: LeNet-5 as in the slides' table
-# --------------------------------------------------------------------------
+# --- lenet5_keras: LeNet-5 as in the slides' table ---
 
 
 def _probe_lenet(answer, seed):
@@ -395,13 +367,7 @@ def _layer_case(model, item, name, *, units, output, activation, hint):
 def _judge_lenet(data, seed):
     model = data.get("model") if isinstance(data, dict) else None
     if not isinstance(model, dict) or not isinstance(model.get("ops"), list):
-        return [
-            Case(
-                "devuelve un modelo de Keras",
-                False,
-                "Termina la función con `return model`.",
-            )
-        ]
+        return not_a_model()
     parts = _lenet_parts(model)
     pools = [parts["s2"], parts["s4"]]
     pools_ok = all(
@@ -488,9 +454,7 @@ def _judge_lenet(data, seed):
     ]
 
 
-# --------------------------------------------------------------------------
-# lstm_paso: one LSTM step, as keras.layers.LSTMCell computes it
-# --------------------------------------------------------------------------
+# --- lstm_paso: one LSTM step, as keras.layers.LSTMCell computes it ---
 
 
 def _sigmoid(z):
@@ -544,11 +508,10 @@ def _probe_lstm(answer, seed):
         h, c = out
     except (TypeError, ValueError):
         return {"h": None, "c": None}
-    return {"h": _floats(h), "c": _floats(c)}
+    return {"h": floats(h), "c": floats(c)}
 
 
 def _judge_lstm(data, seed):
-
     inputs = _lstm_inputs(seed)
     h, c = _array(data, "h"), _array(data, "c")
     expected_h, expected_c = _lstm_step(*inputs)

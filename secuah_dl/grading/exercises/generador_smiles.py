@@ -1,15 +1,13 @@
-"""Exercises of `05_generador_smiles.ipynb` (statements in Spanish).
+"""Exercises of `05_generador_smiles.ipynb` (statements in Spanish); see `core`.
 
-Each probe runs the student's function on inputs drawn from the seed and
-returns what it saw; each judge recomputes the expected values from the same
-seed (RDKit for validity, the tokenising regex, the tempered softmax, the
-exact distribution of a small Markov "language model" for the sampling loop).
+The judges use RDKit for validity, the tokenising regex, the tempered softmax
+and the exact law of a small Markov "language model" for the sampling loop.
 """
 
 import numpy as np
 
-from secuah_dl.grading.core import Case, Exercise, call_answer
-from secuah_dl.grading.probes import describe_model, ops_of, to_numpy
+from secuah_dl.grading.core import Case, Exercise, call_answer, not_a_model
+from secuah_dl.grading.probes import describe_model, floats, ops_of, to_numpy
 
 WORKBOOK = "05_generador_smiles.ipynb"
 
@@ -40,31 +38,8 @@ _TOKEN_TABLE = (
         "Un cierre de anillo de dos dígitos se escribe '%10' y es un solo token.",
     ),
 )
-_TOKEN_POOL = (
-    "C",
-    "c",
-    "N",
-    "n",
-    "O",
-    "o",
-    "S",
-    "F",
-    "Cl",
-    "Br",
-    "[nH]",
-    "[N+]",
-    "[O-]",
-    "[C@H]",
-    "(",
-    ")",
-    "=",
-    "#",
-    "1",
-    "2",
-    "3",
-    "%11",
-    "/",
-    "\\",
+_TOKEN_POOL = tuple(
+    "C c N n O o S F Cl Br [nH] [N+] [O-] [C@H] ( ) = # 1 2 3 %11 / \\".split()
 )
 
 
@@ -203,11 +178,8 @@ def _temperature_inputs(seed):
 def _probe_temperature(answer, seed):
     out = []
     for logits, temperature in _temperature_inputs(seed):
-        got = call_answer(answer, logits.copy(), temperature)
-        try:
-            out.append(np.asarray(to_numpy(got), dtype="float64").reshape(-1))
-        except (TypeError, ValueError):
-            out.append(None)
+        got = floats(call_answer(answer, logits.copy(), temperature))
+        out.append(None if got is None else got.reshape(-1))
     return out
 
 
@@ -256,13 +228,8 @@ def _chain(seed):
     table = np.full((_VOCAB, _VOCAB), -1e9)
     table[:, 3:] = rng.normal(0, 1.5, size=(_VOCAB, 4))
     table[3:, 2] = rng.normal(-0.5, 0.5, size=4)  # <end> after a symbol
-    table[2, 2:] = [
-        5.0,
-        0.0,
-        0.0,
-        0.0,
-        5.0,
-    ]  # what follows <end> (never, if the loop stops)
+    # What follows <end> (never, if the loop stops).
+    table[2, 2:] = [5.0, 0.0, 0.0, 0.0, 5.0]
     return table
 
 
@@ -289,11 +256,7 @@ def _probe_sampling(answer, seed):
     out = []
     for temperature in _TEMPERATURES:
         got = call_answer(answer, paso, _COUNT, temperature, _MAX_LENGTH)
-        rows = (
-            _as_list(got, lambda row: [int(t) for t in row])
-            if got is not None
-            else None
-        )
+        rows = _as_list(got, lambda row: [int(t) for t in row])
         if (
             rows is None
             or len(rows) != _COUNT
@@ -312,8 +275,7 @@ def _law(table, temperature):
     """Exact P(first symbol), P(length) and P(next | previous symbol)."""
     probabilities = _softmax(table, temperature)
     first = probabilities[1, 3:]
-    forced = probabilities.copy()
-    forced[:, :] = 0
+    forced = np.zeros_like(probabilities)
     forced[:, 2] = 1
     lengths = np.zeros(_MAX_LENGTH + 1)
     alive = np.zeros(_VOCAB)
@@ -345,25 +307,20 @@ def _judge_sampling(data, seed):
                 "Devuelve una lista de num_moleculas listas de enteros (los ids de cada molécula).",
             )
         ]
-    cases = []
-    clean = all(((d == -1) | (d >= 3)).all() for d in data)
-    cases.append(
+    cases = [
         Case(
             "sin <start>, <end> ni relleno en las secuencias",
-            clean,
+            all(((d == -1) | (d >= 3)).all() for d in data),
             "Guarda solo los tokens generados: ni el <start> inicial (1) ni el <end> (2); "
             "una molécula termina al sacar <end>.",
-        )
-    )
-    short = all((d[:, _LIMIT:] == -1).all() for d in data)
-    cases.append(
+        ),
         Case(
             "lleva los estados de un paso al siguiente",
-            short,
+            all((d[:, _LIMIT:] == -1).all() for d in data),
             "Pasa a paso() los estados que devolvió en la llamada anterior (None solo la primera vez).",
             weight=2.0,
-        )
-    )
+        ),
+    ]
     for temperature, sequences in zip(_TEMPERATURES, data):
         first_law, length_law, transition_law = _law(table, temperature)
         lengths = (sequences != -1).sum(axis=1)
@@ -451,16 +408,9 @@ def _probe_model(answer, seed):
 
 
 def _judge_model(data, seed):
-
     vocab, embedding, units = _model_sizes(seed)
     if not isinstance(data, dict) or not data.get("is_model"):
-        return [
-            Case(
-                "devuelve un modelo de Keras",
-                False,
-                "Termina la función con `return model`.",
-            )
-        ]
+        return not_a_model()
     description = data["description"]
     embeddings = ops_of(description, "Embedding")
     lstms = ops_of(description, "LSTM")
@@ -480,7 +430,7 @@ def _judge_model(data, seed):
         + (units + 1) * vocab
     )
     optimizer = description.get("optimizer") or {}
-    cases = [
+    return [
         Case("devuelve un modelo de Keras", True),
         Case(
             "Embedding(num_tokens, dim_embedding)",
@@ -539,7 +489,6 @@ def _judge_model(data, seed):
             "loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True).",
         ),
     ]
-    return cases
 
 
 EXERCISES = [

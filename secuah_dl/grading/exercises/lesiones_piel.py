@@ -1,13 +1,8 @@
-"""Exercises of `03_lesiones_piel.ipynb` (statements in Spanish).
-
-Each probe runs the student's answer on inputs drawn from `seed` and
-returns plain data; each judge recomputes what was expected from the same
-seed and never sees the answer.
-"""
+"""Exercises of `03_lesiones_piel.ipynb` (statements in Spanish); see `core`."""
 
 import numpy as np
 
-from secuah_dl.grading.core import Case, Exercise, call_answer
+from secuah_dl.grading.core import Case, Exercise, call_answer, not_a_model
 from secuah_dl.grading.probes import describe_model, ops_of, to_numpy
 
 WORKBOOK = "03_lesiones_piel.ipynb"
@@ -235,13 +230,7 @@ def _probe_cnn(answer, seed):
 def _judge_cnn(data, seed):
     num_classes, size = _cnn_setting(seed)
     if not isinstance(data, dict) or not data.get("model"):
-        return [
-            Case(
-                "devuelve un modelo de Keras",
-                False,
-                "Termina con `return model` (un keras.Model).",
-            )
-        ]
+        return not_a_model("Termina con `return model` (un keras.Model).")
     description = data["description"]
     ops = description.get("ops", [])
     types = [op.get("type") for op in ops]

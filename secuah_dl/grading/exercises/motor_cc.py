@@ -1,14 +1,9 @@
-"""Exercises of `07_motor_cc.ipynb` (statements in Spanish).
-
-Each probe runs the student's answer on inputs drawn from the seed and
-returns what it saw; each judge recomputes the expected values from the same
-seed, in the grader's process.
-"""
+"""Exercises of `07_motor_cc.ipynb` (statements in Spanish); see `core`."""
 
 import numpy as np
 
 from secuah_dl.grading import probes
-from secuah_dl.grading.core import Case, Exercise, call_answer
+from secuah_dl.grading.core import Case, Exercise, call_answer, not_a_model
 
 WORKBOOK = "07_motor_cc.ipynb"
 
@@ -47,9 +42,8 @@ def _probe_espectro(answer, seed):
 
 
 def _spectrum(values, fs):
-    return np.fft.rfftfreq(len(values), 1 / fs), 2 * np.abs(np.fft.rfft(values)) / len(
-        values
-    )
+    amplitude = 2 * np.abs(np.fft.rfft(values)) / len(values)
+    return np.fft.rfftfreq(len(values), 1 / fs), amplitude
 
 
 def _judge_espectro(data, seed):
@@ -134,13 +128,7 @@ def _judge_modelo(data, seed):
     (length, classes), (other_length, other_classes) = _shapes(seed)
     found = data.get(f"{length}_{classes}")
     if not found:
-        return [
-            Case(
-                "devuelve un modelo de Keras",
-                False,
-                "Termina la función con `return model`.",
-            )
-        ]
+        return not_a_model()
     description, output = found["model"], found["output"]
     ops = description["ops"]
     convs = [(i, op) for i, op in enumerate(ops) if op["type"] == "Conv1D"]
@@ -293,7 +281,6 @@ def _probe_filtros(answer, seed):
 
 
 def _judge_filtros(data, seed):
-
     big, small = (kernel[:, 0, :].T for kernel in _kernels(seed))
     got, got_small = data
     shape_hint = "Una fila por filtro: de (256, 1, 8) quita el canal (`[:, 0, :]`) y traspón (`.T`)."

@@ -1,13 +1,8 @@
-"""Exercises of `02_rayos_x_transferencia.ipynb` (statements in Spanish).
-
-Each probe runs the student's answer on inputs drawn from `seed` and
-returns plain data; each judge recomputes what was expected from the same
-seed and never sees the answer.
-"""
+"""Exercises of `02_rayos_x_transferencia.ipynb` (statements in Spanish); see `core`."""
 
 import numpy as np
 
-from secuah_dl.grading.core import Case, Exercise, call_answer
+from secuah_dl.grading.core import Case, Exercise, call_answer, not_a_model
 from secuah_dl.grading.probes import describe_model, to_numpy
 
 WORKBOOK = "02_rayos_x_transferencia.ipynb"
@@ -122,13 +117,7 @@ def _probe_clasificador(answer, seed):
 def _judge_clasificador(data, seed):
     num_classes, _, _ = _draw(seed)
     if not isinstance(data, dict) or not data.get("model"):
-        return [
-            Case(
-                "devuelve un modelo de Keras",
-                False,
-                "Termina con `return model` (un keras.Model).",
-            )
-        ]
+        return not_a_model("Termina con `return model` (un keras.Model).")
     description = data["description"]
     ops = description.get("ops", [])
     types = [op.get("type") for op in ops]
@@ -227,7 +216,7 @@ def _probe_ajuste_fino(answer, seed):
         return {"model": False}
     description = describe_model(returned)
     kept = np.allclose(to_numpy(returned(images, training=False)), before, atol=1e-5)
-    kernels = [to_numpy(w).copy() for w in base.get_layer("conv").weights]
+    kernels = _weights(base.get_layer("conv"))
     statistics = _moving(base)
     if description["compiled"]:
         returned.fit(images * 4, targets, epochs=1, batch_size=4, verbose=0)
