@@ -23,7 +23,6 @@ print(result.metrics["accuracy"])
 """
 
 import pathlib
-import time
 import zipfile
 
 import keras
@@ -390,11 +389,7 @@ def run(
         A `results.Result`; its `metrics` are those of `evaluate` and its
         `data` says that the windows are synthetic (unless a file is given).
     """
-    start = time.perf_counter()
-    out_dir = pathlib.Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    runtime.seed_everything(seed)
-    strategy = strategy or runtime.get_strategy()
+    out_dir, strategy, started = results.start(out_dir, seed=seed, strategy=strategy)
     train_ds, val_ds, test_ds, info = load_data(
         source,
         quick=quick,
@@ -448,18 +443,13 @@ def run(
         ),
         "learning_curves": plots.learning_curves(history, metrics=["loss", "accuracy"]),
     }
-    figures = {
-        key: plots.save(figure, out_dir / f"{key}.png")
-        for key, figure in figures.items()
-    }
-    model_path = out_dir / "model.keras"
-    model.save(model_path)
-    result = results.Result(
-        name="dcmotor",
+    return results.finish(
+        "dcmotor",
+        started,
+        out_dir,
         metrics=scores,
         figures=figures,
-        model_path=model_path,
-        out_dir=out_dir,
+        model=model,
         data=info["description"],
         summary=(
             f"Conv1D(8, 256) on {'SYNTHETIC' if info['synthetic'] else 'real'} data: test accuracy {scores['accuracy']:.3f} "
@@ -469,7 +459,4 @@ def run(
                 f"{k} {v['sensitivity']:.2f}" for k, v in scores["per_class"].items()
             )
         ),
-        seconds=time.perf_counter() - start,
     )
-    result.write_metrics()
-    return result

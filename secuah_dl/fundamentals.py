@@ -21,8 +21,6 @@ print(result.metrics["perceptron_xor_errors"], result.metrics["mlp_xor_accuracy"
 ```
 """
 
-import pathlib
-import time
 
 import keras
 import numpy as np
@@ -813,11 +811,7 @@ def run(
     Returns:
         A `results.Result`.
     """
-    start = time.perf_counter()
-    out_dir = pathlib.Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    runtime.seed_everything(seed)
-    strategy = strategy or runtime.get_strategy()
+    out_dir, strategy, started = results.start(out_dir, seed=seed, strategy=strategy)
     numbers = {}
 
     tables = {gate: logic_gate(gate) for gate in GATES}
@@ -880,33 +874,26 @@ def run(
 
     axis = np.linspace(-0.5, 1.5, 100)
     grid = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2).astype("float32")
-    m_grid, b_grid, cost = cost_surface(x_line, y_line)
-    figures = {
-        "perceptron": plots.perceptron_lines(tables, perceptrons),
-        "mlp_xor": plots.decision_map(
-            axis,
-            model.predict(grid, verbose=0, batch_size=4096),
-            info["x"],
-            info["y"],
-            title="MLP sobre XOR",
-        ),
-        "gradient_descent": plots.gradient_descent_paths(
-            m_grid, b_grid, cost, descents
-        ),
-        "vanishing_gradients": plots.gradient_norms(norms),
-    }
-    figures = {
-        name: plots.save(figure, out_dir / f"{name}.png")
-        for name, figure in figures.items()
-    }
-    model_path = out_dir / "model.keras"
-    model.save(model_path)
-    result = results.Result(
-        name="fundamentals",
+    return results.finish(
+        "fundamentals",
+        started,
+        out_dir,
         metrics=numbers,
-        figures=figures,
-        model_path=model_path,
-        out_dir=out_dir,
+        figures={
+            "perceptron": plots.perceptron_lines(tables, perceptrons),
+            "mlp_xor": plots.decision_map(
+                axis,
+                model.predict(grid, verbose=0, batch_size=4096),
+                info["x"],
+                info["y"],
+                title="MLP sobre XOR",
+            ),
+            "gradient_descent": plots.gradient_descent_paths(
+                *cost_surface(x_line, y_line), descents
+            ),
+            "vanishing_gradients": plots.gradient_norms(norms),
+        },
+        model=model,
         data="synthetic: logic-gate truth tables, a noisy line, reconstructions of the slides' small images",
         summary=(
             f"Perceptron errors AND/OR/XOR: {numbers['perceptron_and_errors']}/"
@@ -914,7 +901,4 @@ def run(
             f"MLP accuracy on XOR {numbers['mlp_xor_accuracy']:.2f}; "
             f"backprop vs autodiff max difference {numbers['backprop_max_abs_diff']:.1e}."
         ),
-        seconds=time.perf_counter() - start,
     )
-    result.write_metrics()
-    return result

@@ -4,11 +4,13 @@ import dataclasses
 import datetime
 import json
 import math
+import os
 import pathlib
+import time
 
 from secuah_dl import __version__
 
-__all__ = ["Result", "write_report"]
+__all__ = ["Result", "finish", "start", "write_report"]
 
 
 def _jsonable(value):
@@ -102,6 +104,66 @@ class Result:
                 link = pathlib.Path(path)
             lines += ["", f"![{name}]({link.as_posix()})"]
         return "\n".join(lines) + "\n"
+
+
+def start(out_dir, *, seed=0, strategy=None):
+    """Opens a practical's `run()`: creates `out_dir`, seeds, picks the strategy.
+
+    Args:
+        out_dir: str or path-like. Folder of the run's files; created.
+        seed: int. Passed to `runtime.seed_everything`. Defaults to `0`.
+        strategy: `tf.distribute.Strategy` or None. `None` uses
+            `runtime.get_strategy()`.
+
+    Returns:
+        Tuple `(out_dir, strategy, started)`: the folder as `pathlib.Path`,
+        the strategy, and the clock reading (`time.perf_counter()`) that
+        `finish` times the run from.
+    """
+    from secuah_dl import runtime  # imports Keras: only when a practical runs
+
+    out_dir = pathlib.Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    runtime.seed_everything(seed)
+    return out_dir, strategy or runtime.get_strategy(), time.perf_counter()
+
+
+def finish(name, started, out_dir, *, metrics, figures, model, data, summary=""):
+    """Closes a practical's `run()`: saves figures and model, writes `metrics.json`.
+
+    Args:
+        name: str. The practical, e.g. `"toy2d"`.
+        started: float. The clock reading returned by `start`.
+        out_dir: `pathlib.Path`. The run's folder.
+        metrics: dict. The run's numbers.
+        figures: dict of str -> `matplotlib.figure.Figure`. Each is written
+            as `out_dir / f"{name}.png"`.
+        model: `keras.Model`, path-like or None. A model to save as
+            `out_dir / "model.keras"`, or the path of a file already saved.
+        data: str. One line naming the data, saying whether it is synthetic.
+        summary: str. A few Markdown lines for the report. Defaults to `""`.
+
+    Returns:
+        The `Result`, its `metrics.json` written.
+    """
+    from secuah_dl import plots  # imports matplotlib: only when a practical runs
+
+    figures = {k: plots.save(f, out_dir / f"{k}.png") for k, f in figures.items()}
+    if model is not None and not isinstance(model, (str, os.PathLike)):
+        model.save(out_dir / "model.keras")
+        model = out_dir / "model.keras"
+    result = Result(
+        name=name,
+        metrics=metrics,
+        figures=figures,
+        model_path=None if model is None else pathlib.Path(model),
+        out_dir=out_dir,
+        data=data,
+        summary=summary,
+        seconds=time.perf_counter() - started,
+    )
+    result.write_metrics()
+    return result
 
 
 def write_report(results, out_dir, *, quick=False):

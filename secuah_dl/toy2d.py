@@ -15,9 +15,6 @@ print(result.metrics["accuracy"], result.metrics["bayes_accuracy"])
 ```
 """
 
-import pathlib
-import time
-
 import keras
 import numpy as np
 
@@ -349,11 +346,7 @@ def run(
         A `results.Result`.
     """
     del quick
-    start = time.perf_counter()
-    out_dir = pathlib.Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    runtime.seed_everything(seed)
-    strategy = strategy or runtime.get_strategy()
+    out_dir, strategy, started = results.start(out_dir, seed=seed, strategy=strategy)
     train_ds, val_ds, test_ds, info = load_data(
         source, batch_size=runtime.global_batch_size(32, strategy), seed=seed
     )
@@ -371,47 +364,30 @@ def run(
     numbers = evaluate(model, test_ds, info=info)
     axis = np.linspace(-10, 10, 50, dtype="float32")
     grid = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)
-    synthetic = (
-        "datos sintéticos"
-        if info["description"].startswith("synthetic")
-        else "datos propios"
-    )
-    figures = {
-        "probability_maps": plots.decision_map(
-            axis,
-            model.predict(grid, verbose=0, batch_size=4096),
-            info["x_train"],
-            info["y_train"],
-            class_names=CLASS_NAMES,
-            title=f"Probabilidad de cada clase (puntos de entrenamiento, {synthetic})",
-        ),
-        "learning_curves": plots.learning_curves(
-            history, metrics=["loss", "accuracy"], title="Curvas de aprendizaje"
-        ),
-    }
-    figures = {
-        name: plots.save(figure, out_dir / f"{name}.png")
-        for name, figure in figures.items()
-    }
-    model_path = out_dir / "model.keras"
-    model.save(model_path)
-    bayes = numbers.get("bayes_accuracy")
-    result = results.Result(
-        name="toy2d",
+    bayes = numbers.get("bayes_accuracy")  # set for the synthetic clouds only
+    tag = "datos propios" if bayes is None else "datos sintéticos"
+    summary = f"Held-out accuracy {numbers['accuracy']:.3f} on {numbers['test_points']} points"
+    if bayes is not None:
+        summary += f"; the Bayes-optimal rule scores {bayes:.3f} on the same points"
+    return results.finish(
+        "toy2d",
+        started,
+        out_dir,
         metrics=numbers,
-        figures=figures,
-        model_path=model_path,
-        out_dir=out_dir,
+        figures={
+            "probability_maps": plots.decision_map(
+                axis,
+                model.predict(grid, verbose=0, batch_size=4096),
+                info["x_train"],
+                info["y_train"],
+                class_names=CLASS_NAMES,
+                title=f"Probabilidad de cada clase (puntos de entrenamiento, {tag})",
+            ),
+            "learning_curves": plots.learning_curves(
+                history, metrics=["loss", "accuracy"], title="Curvas de aprendizaje"
+            ),
+        },
+        model=model,
         data=info["description"],
-        summary=(
-            f"Held-out accuracy {numbers['accuracy']:.3f} on {numbers['test_points']} points"
-            + (
-                f"; the Bayes-optimal rule scores {bayes:.3f} on the same points."
-                if bayes
-                else "."
-            )
-        ),
-        seconds=time.perf_counter() - start,
+        summary=summary + ".",
     )
-    result.write_metrics()
-    return result
