@@ -1083,11 +1083,7 @@ def run(
     Raises:
         ValueError: if `novel_class` is not a class of the data.
     """
-    start = time.perf_counter()
-    out_dir = pathlib.Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    runtime.seed_everything(seed)
-    strategy = strategy or runtime.get_strategy()
+    out_dir, strategy, started = results.start(out_dir, seed=seed, strategy=strategy)
     batch_size = runtime.global_batch_size(64, strategy)
     train_ds, val_ds, test_ds, info = load_data(
         source, quick=quick, batch_size=batch_size, seed=seed
@@ -1219,19 +1215,16 @@ def run(
         knn_gain_over_pca=knn["dense"] - knn["pca"],
         novelty_auc=numbers["novelty"]["auc"],
     )
-    models["vae"].save(out_dir / "model.keras")
-    result = results.Result(
-        name="autoencoders",
+    return results.finish(
+        "autoencoders",
+        started,
+        out_dir,
         metrics=numbers,
-        figures={k: plots.save(f, out_dir / f"{k}.png") for k, f in figures.items()},
-        model_path=out_dir / "model.keras",
-        out_dir=out_dir,
+        figures=figures,
+        model=models["vae"],
         data=info["description"],
         summary=f"{summary} ({info['description']}).",
-        seconds=time.perf_counter() - start,
     )
-    result.write_metrics()
-    return result
 
 
 def _run_gan(info, train_ds, val_ds, epochs, seed, strategy, out_dir, verbose):

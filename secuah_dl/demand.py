@@ -18,7 +18,6 @@ print(result.metrics["table"]["Conv1D"]["test_mape_pct"])
 """
 
 import pathlib
-import time
 import warnings
 
 import keras
@@ -895,11 +894,7 @@ def run(
             f"`sklearn_kinds` must name models from {SKLEARN_KINDS}. "
             f"Received: sklearn_kinds={sklearn_kinds}"
         )
-    start = time.perf_counter()
-    out_dir = pathlib.Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    runtime.seed_everything(seed)
-    strategy = strategy or runtime.get_strategy()
+    out_dir, strategy, started = results.start(out_dir, seed=seed, strategy=strategy)
     epochs = epochs or (6 if quick else 60)
     batch_size = runtime.global_batch_size(128, strategy)
     train_ds, val_ds, test_ds, info = load_data(
@@ -957,12 +952,6 @@ def run(
             title="Curvas de aprendizaje de la Conv1D",
         ),
     }
-    figures = {
-        name: plots.save(figure, out_dir / f"{name}.png")
-        for name, figure in figures.items()
-    }
-    model_path = out_dir / "model.keras"
-    conv.save(model_path)
     naive = min(
         NAIVE_DAY, NAIVE_WEEK, key=lambda name: table.loc[name, "test_mape_pct"]
     )
@@ -994,15 +983,13 @@ def run(
             for name, row in table.iterrows()
         ),
     ]
-    result = results.Result(
-        name="demand",
+    return results.finish(
+        "demand",
+        started,
+        out_dir,
         metrics=numbers,
         figures=figures,
-        model_path=model_path,
-        out_dir=out_dir,
+        model=conv,
         data=data,
         summary="\n".join(lines),
-        seconds=time.perf_counter() - start,
     )
-    result.write_metrics()
-    return result

@@ -54,36 +54,16 @@ class Result:
     summary: str = ""
     seconds: float = 0.0
 
-    def write_metrics(self):
-        """Writes `metrics.json` into `out_dir`.
-
-        Returns:
-            `pathlib.Path` of the JSON file.
-        """
-        path = pathlib.Path(self.out_dir) / "metrics.json"
-        payload = {
-            "practical": self.name,
+    def _numbers(self):
+        """What both `metrics.json` files hold of this result."""
+        return {
             "data": self.data,
             "seconds": round(self.seconds, 2),
             "metrics": _jsonable(self.metrics),
-            "figures": {k: str(pathlib.Path(v).name) for k, v in self.figures.items()},
-            "model": str(pathlib.Path(self.model_path).name)
-            if self.model_path
-            else None,
         }
-        path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
-        return path
 
-    def markdown(self, relative_to=None):
-        """This result as a Markdown section (figures linked relative to a folder).
-
-        Args:
-            relative_to: path-like or None. Folder the report lives in.
-
-        Returns:
-            str. Markdown text.
-        """
-        base = pathlib.Path(relative_to) if relative_to else pathlib.Path(self.out_dir)
+    def _markdown(self, base):
+        """This result as a Markdown section, figures linked relative to `base`."""
         lines = [
             f"## {self.name}",
             "",
@@ -162,7 +142,15 @@ def finish(name, started, out_dir, *, metrics, figures, model, data, summary="")
         summary=summary,
         seconds=time.perf_counter() - started,
     )
-    result.write_metrics()
+    payload = {
+        "practical": name,
+        **result._numbers(),
+        "figures": {k: path.name for k, path in figures.items()},
+        "model": None if model is None else result.model_path.name,
+    }
+    (out_dir / "metrics.json").write_text(
+        json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    )
     return result
 
 
@@ -186,17 +174,10 @@ def write_report(results, out_dir, *, quick=False):
         f"secuah_dl {__version__}, {stamp}, {'quick' if quick else 'full'} mode.",
         "",
     ]
-    body = [result.markdown(relative_to=out_dir) for result in results]
+    body = [result._markdown(out_dir) for result in results]
     path = out_dir / "REPORT.md"
     path.write_text("\n".join(header) + "\n".join(body))
-    summary = {
-        r.name: {
-            "data": r.data,
-            "seconds": round(r.seconds, 2),
-            "metrics": _jsonable(r.metrics),
-        }
-        for r in results
-    }
+    summary = {result.name: result._numbers() for result in results}
     (out_dir / "metrics.json").write_text(
         json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
     )

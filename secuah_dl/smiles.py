@@ -27,7 +27,6 @@ import json
 import os
 import pathlib
 import re
-import time
 import weakref
 import zipfile
 import zlib
@@ -35,7 +34,7 @@ import zlib
 import keras
 import numpy as np
 
-from secuah_dl import datasets, metrics, plots, results, runtime, training
+from secuah_dl import datasets, metrics, plots, results, training
 from secuah_dl._compat import require
 from secuah_dl._validation import check_int, check_positive_float
 
@@ -961,11 +960,7 @@ def run(
         `finetuned` (sample metrics), `finetune_corpus` (the cleaning report)
         and `descriptors` (KS statistics against the focused set).
     """
-    start = time.perf_counter()
-    out_dir = pathlib.Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    runtime.seed_everything(seed)
-    strategy = strategy or runtime.get_strategy()
+    out_dir, strategy, started = results.start(out_dir, seed=seed, strategy=strategy)
     epochs = epochs or (5 if quick else 30)
     num_samples = num_samples or (64 if quick else 1000)
     with strategy.scope():
@@ -1013,38 +1008,35 @@ def run(
     chembl_subset = list(
         np.random.default_rng(seed).choice(sorted(chembl), 2000, replace=False)
     )
-    figures = {
-        "learning_curves": plots.learning_curves(
-            history, title="Ajuste fino: curvas de aprendizaje"
-        ),
-        "descriptors": plots.descriptor_histograms(
-            {
-                "ChEMBL (al azar)": chembl_subset,
-                "conjunto enfocado": focused,
-                "generadas (preentrenado)": samples["pretrained"],
-                "generadas (ajuste fino)": samples["finetuned"],
-            },
-            title="Descriptores: moléculas reales y generadas",
-        ),
-        "molecule_grid": plots.molecule_grid(
-            samples["finetuned"], title="Moléculas generadas tras el ajuste fino"
-        ),
-    }
-    figures = {
-        name: plots.save(f, out_dir / f"{name}.png") for name, f in figures.items()
-    }
     rows = "; ".join(
         f"{name} {numbers[name]['validity']:.3f} / {numbers[name]['uniqueness']:.3f} / "
         f"{numbers[name]['novelty']:.3f}"
         for name in ("untrained", "pretrained", "finetuned")
     )
     report = info["report"]
-    result = results.Result(
-        name="smiles",
+    return results.finish(
+        "smiles",
+        started,
+        out_dir,
         metrics=numbers,
-        figures=figures,
-        model_path=model_path,
-        out_dir=out_dir,
+        figures={
+            "learning_curves": plots.learning_curves(
+                history, title="Ajuste fino: curvas de aprendizaje"
+            ),
+            "descriptors": plots.descriptor_histograms(
+                {
+                    "ChEMBL (al azar)": chembl_subset,
+                    "conjunto enfocado": focused,
+                    "generadas (preentrenado)": samples["pretrained"],
+                    "generadas (ajuste fino)": samples["finetuned"],
+                },
+                title="Descriptores: moléculas reales y generadas",
+            ),
+            "molecule_grid": plots.molecule_grid(
+                samples["finetuned"], title="Moléculas generadas tras el ajuste fino"
+            ),
+        },
+        model=model_path,
         data=(
             f"real data: generator pretrained on the embedded ChEMBL 100k "
             f"({pathlib.Path(checkpoint['path']).name}); fine-tuned on "
@@ -1056,7 +1048,4 @@ def run(
             f"uniqueness / novelty vs ChEMBL: {rows}. Fine-tuned {epochs} epochs at "
             f"learning rate {learning_rate:g}."
         ),
-        seconds=time.perf_counter() - start,
     )
-    result.write_metrics()
-    return result

@@ -1164,11 +1164,8 @@ def run(
         ValueError: on bad arguments or data (see `load_data`, `build_model`).
         datasets.OfflineError: for downloads offline.
     """
-    start, cpu_start = time.perf_counter(), time.process_time()
-    out_dir = pathlib.Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    runtime.seed_everything(seed)
-    strategy = strategy or runtime.get_strategy()
+    cpu_start = time.process_time()
+    out_dir, strategy, started = results.start(out_dir, seed=seed, strategy=strategy)
     backbone = backbone or ("mobilenet" if quick else "resnet50")
     image_size = image_size or (64 if quick else 224)
     epochs = check_int("epochs", epochs or (1 if quick else 5))
@@ -1267,10 +1264,6 @@ def run(
             images[:8], heatmaps, titles=captions, title=f"Grad-CAM{mark}"
         ),
     }
-    figures = {
-        name: plots.save(figure, out_dir / f"{name}.png")
-        for name, figure in figures.items()
-    }
     model_path = save_model(
         model,
         out_dir / "model.keras",
@@ -1302,15 +1295,13 @@ def run(
         summary += " Threshold chosen on validation (max. balanced accuracy)."
     if info["synthetic"]:
         summary += " SYNTHETIC data: no clinical meaning."
-    result = results.Result(
-        name="transfer",
+    return results.finish(
+        "transfer",
+        started,
+        out_dir,
         metrics=numbers,
         figures=figures,
-        model_path=model_path,
-        out_dir=out_dir,
+        model=model_path,
         data=data,
         summary=summary,
-        seconds=time.perf_counter() - start,
     )
-    result.write_metrics()
-    return result
