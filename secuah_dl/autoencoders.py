@@ -1071,8 +1071,7 @@ def run(
         gan: bool. Also train and judge the GAN. Defaults to `True`.
         novel_class: int. Digit left out for novelty detection. Defaults to
             `2`.
-        strategy: `tf.distribute.Strategy` or None. `None` uses
-            `runtime.get_strategy()`.
+        strategy: `tf.distribute.Strategy` or None for `runtime.get_strategy()`.
         verbose: `"auto"`, 0, 1 or 2. Keras progress display. Defaults to `0`.
 
     Returns:

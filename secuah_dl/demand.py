@@ -871,8 +871,7 @@ def run(
         svr_max_samples: int or None. SVR training windows. Defaults to 500
             quick, 3,000 full.
         seed: int. Seed of weights and shuffling. Defaults to `0`.
-        strategy: `tf.distribute.Strategy` or None. Defaults to
-            `runtime.get_strategy()`.
+        strategy: `tf.distribute.Strategy` or None for `runtime.get_strategy()`.
         verbose: `"auto"`, 0, 1 or 2. Keras progress display. Defaults to `0`.
 
     Returns:

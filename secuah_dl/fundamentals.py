@@ -21,7 +21,6 @@ print(result.metrics["perceptron_xor_errors"], result.metrics["mlp_xor_accuracy"
 ```
 """
 
-
 import keras
 import numpy as np
 
@@ -804,8 +803,7 @@ def run(
             `model.keras` (the XOR MLP) go. Defaults to `"runs/fundamentals"`.
         seed: int. Seed for data and weights. Defaults to `0`.
         epochs: int or None. MLP epochs; `None` means 8 (quick) or 20.
-        strategy: `tf.distribute.Strategy` or None. `None` uses
-            `runtime.get_strategy()`.
+        strategy: `tf.distribute.Strategy` or None for `runtime.get_strategy()`.
         verbose: `"auto"`, 0, 1 or 2. Keras progress display. Defaults to `0`.
 
     Returns:

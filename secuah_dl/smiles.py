@@ -952,7 +952,7 @@ def run(
         num_samples: int or None. Molecules per model. Defaults to `64`
             (quick) or `1000`.
         temperature: float. Defaults to `1.0`.
-        strategy: strategy or None. Defaults to `runtime.get_strategy()`.
+        strategy: `tf.distribute.Strategy` or None for `runtime.get_strategy()`.
         verbose: 0, 1 or 2. Keras progress. Defaults to `0`.
 
     Returns:

@@ -338,8 +338,7 @@ def run(
         source: None or tuple `(x, y)`. See `load_data()`.
             Defaults to `None` (the slides' synthetic clouds).
         epochs: int or None. Training epochs; `None` means 50.
-        strategy: `tf.distribute.Strategy` or None. `None` uses
-            `runtime.get_strategy()`.
+        strategy: `tf.distribute.Strategy` or None for `runtime.get_strategy()`.
         verbose: `"auto"`, 0, 1 or 2. Keras progress display. Defaults to `0`.
 
     Returns:

@@ -1152,7 +1152,7 @@ def run(
             (the Keras guide's); `1e-4` for MobileNet in full mode (measured
             in `bench_transfer.py`).
         batch_size: int. Batch size per replica. Defaults to `32`.
-        strategy: strategy or None. Defaults to `runtime.get_strategy()`.
+        strategy: `tf.distribute.Strategy` or None for `runtime.get_strategy()`.
         verbose: `"auto"`, 0, 1 or 2. Keras progress display. Defaults to `0`.
 
     Returns:
