@@ -12,8 +12,8 @@ in one `.npz` (`smiles.save_checkpoint`, read by `smiles.load_pretrained`):
     python scripts/pretrain_smiles.py --out secuah_dl/_data/smiles_lstm_chembl.npz
 
 An epoch takes 7-10 minutes on 2 free CPU cores; `--init FILE` continues
-from a checkpoint (the shipped file is 6 epochs of a 24-epoch plan, then 5
-and 4 annealed epochs: docs/smiles.md has the commands and the measured runs);
+from a checkpoint (the shipped file is 6 epochs of a 24-epoch plan, then 5,
+4 and 6 annealed epochs: docs/smiles.md has the commands and the measured runs);
 `--epochs` and `--units` shrink it for a try.
 """
 

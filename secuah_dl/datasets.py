@@ -631,7 +631,7 @@ EMBEDDED = {
     ),
     "smiles_lstm_chembl": (
         "smiles_lstm_chembl.npz",
-        "b981a9bedf601feed89a0414fbcd0b1f9c30ebc01c2819db7c2fb2fa111d156f",
+        "a5d0f591dc9a9745783b9a328c6ed9d01f5c4fba47cd4c290347d81a315d29be",
     ),
 }
 """name -> (file in `secuah_dl/_data/`, sha256). See `_data/ATTRIBUTION.md`."""
