@@ -63,6 +63,21 @@ def save(figure, path, *, dpi=110):
     return path
 
 
+def _figure(width, height, title=None):
+    """A constrained-layout figure, with `title` on top when given."""
+    figure = Figure(figsize=(width, height), layout="constrained")
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
+def _note(text, title=None):
+    """A small figure that only says `text` (when there is nothing to draw)."""
+    figure = _figure(4.5, 1.2, title)
+    figure.text(0.5, 0.5, text, ha="center", va="center")
+    return figure
+
+
 def learning_curves(history, *, metrics=None, title=None):
     """Training and validation curves, one panel per metric.
 
@@ -93,7 +108,7 @@ def learning_curves(history, *, metrics=None, title=None):
             f"Metrics {missing} are not in the history. Expected some of "
             f"{available}. Received: metrics={metrics}"
         )
-    figure = Figure(figsize=(4.5 * len(metrics), 3.4), layout="constrained")
+    figure = _figure(4.5 * len(metrics), 3.4, title)
     axes = figure.subplots(1, len(metrics), squeeze=False)[0]
     for ax, name in zip(axes, metrics):
         epochs = np.arange(1, len(data[name]) + 1)
@@ -103,8 +118,6 @@ def learning_curves(history, *, metrics=None, title=None):
         ax.set(xlabel="época", ylabel=name)
         ax.grid(alpha=0.3)
         ax.legend()
-    if title:
-        figure.suptitle(title)
     return figure
 
 
@@ -136,7 +149,7 @@ def confusion_matrix(confusion, *, class_names=None, normalize=False, title=None
         if normalize
         else confusion
     )
-    figure = Figure(figsize=(1.2 * n + 2.5, 1.2 * n + 1.8), layout="constrained")
+    figure = _figure(1.2 * n + 2.5, 1.2 * n + 1.8)
     ax = figure.subplots()
     image = ax.imshow(values, cmap="Blues", vmin=0)
     for i in range(n):
@@ -156,40 +169,31 @@ def confusion_matrix(confusion, *, class_names=None, normalize=False, title=None
 # --- smiles ---
 
 
-def descriptor_histograms(sets, *, descriptors=DESCRIPTORS, bins=30, title=None):
-    """Overlaid density histograms of descriptors for several sets of SMILES.
+def descriptor_histograms(sets, *, title=None):
+    """Overlaid density histograms of the `DESCRIPTORS` of several sets of SMILES.
 
     Args:
         sets: dict of label -> sequence of str. E.g. `{"entrenamiento":
             train, "generadas": samples}`.
-        descriptors: sequence of str. Among `DESCRIPTORS`. Defaults to all.
-        bins: int. Histogram bins. Defaults to `30`.
         title: str or None. Figure title.
 
     Returns:
         `matplotlib.figure.Figure`.
 
     Raises:
-        ValueError: if `sets` is empty or a descriptor is unknown.
+        ValueError: if `sets` is empty.
     """
     if not sets:
         raise ValueError("`sets` must map labels to SMILES lists. Received: sets={}")
-    unknown = [d for d in descriptors if d not in DESCRIPTORS]
-    if unknown:
-        raise ValueError(
-            f"`descriptors` must be among {DESCRIPTORS}. Received: descriptors={list(descriptors)}"
-        )
     tables = {label: descriptor_table(values) for label, values in sets.items()}
-    columns = 4
-    rows = -(-len(descriptors) // columns)
-    figure = Figure(figsize=(3.4 * columns, 2.7 * rows), layout="constrained")
-    axes = figure.subplots(rows, columns, squeeze=False).ravel()
-    for ax, name in zip(axes, descriptors):
+    figure = _figure(13.6, 5.4, title)
+    axes = figure.subplots(2, 4).ravel()
+    for ax, name in zip(axes, DESCRIPTORS):
         pooled = np.concatenate([t[name] for t in tables.values()] + [np.zeros(0)])
         if not len(pooled):
             ax.set_title(name)
             continue
-        edges = np.histogram_bin_edges(pooled, bins=bins)
+        edges = np.histogram_bin_edges(pooled, bins=30)
         for label, table in tables.items():
             if len(table[name]):
                 ax.hist(
@@ -200,56 +204,42 @@ def descriptor_histograms(sets, *, descriptors=DESCRIPTORS, bins=30, title=None)
                     label=f"{label} ({len(table[name])})",
                 )
         ax.set_title(name)
-    for ax in axes[len(descriptors) :]:
-        ax.axis("off")
     axes[0].legend(fontsize=7)
-    if title:
-        figure.suptitle(title)
     return figure
 
 
-def molecule_grid(
-    smiles_list, *, legends=None, mols_per_row=5, max_molecules=20, title=None
-):
-    """Draws the valid molecules of a list in a grid (RDKit's Cairo drawer, headless).
+def molecule_grid(smiles_list, *, max_molecules=20, title=None):
+    """Draws the valid molecules of a list, five a row, each under its SMILES.
 
     Args:
         smiles_list: sequence of str. Invalid strings are skipped.
-        legends: sequence of str or None. One label per string. Defaults to
-            the SMILES themselves (shortened).
-        mols_per_row: int. Defaults to `5`.
         max_molecules: int. Molecules drawn at most. Defaults to `20`.
         title: str or None. Figure title.
 
     Returns:
-        `matplotlib.figure.Figure` (a panel saying so when nothing is valid).
+        `matplotlib.figure.Figure` (a note when nothing is valid).
     """
     from PIL import Image
 
     smiles_list = list(smiles_list)
-    if legends is None:
-        legends = [s if len(s) <= 28 else s[:25] + "..." for s in smiles_list]
     canonical = metrics_lib.canonical_smiles(smiles_list)
-    chosen = [(s, legend) for s, legend, c in zip(smiles_list, legends, canonical) if c]
-    chosen = chosen[:max_molecules]
+    chosen = [s for s, c in zip(smiles_list, canonical) if c][:max_molecules]
     if not chosen:
-        figure = Figure(figsize=(5, 1.2))
-        ax = figure.subplots()
-        ax.axis("off")
-        ax.text(0.5, 0.5, "ninguna molécula válida", ha="center", va="center")
-        return figure
+        return _note("ninguna molécula válida", title)
     from rdkit import Chem, rdBase
     from rdkit.Chem.Draw import rdMolDraw2D
 
-    # The Cairo drawer gives PNG bytes (`Draw.MolsToGridImage` returns an
-    # IPython object instead of a PIL image when IPython is loaded).
+    # RDKit's Cairo drawer gives PNG bytes headless (`Draw.MolsToGridImage`
+    # returns an IPython object instead of a PIL image when IPython is loaded).
     width, height = 220, 180
-    columns = min(mols_per_row, len(chosen))
-    rows = -(-len(chosen) // mols_per_row)
+    columns = min(5, len(chosen))
+    rows = -(-len(chosen) // 5)
     drawer = rdMolDraw2D.MolDraw2DCairo(columns * width, rows * height, width, height)
     with rdBase.BlockLogs():
-        mols = [Chem.MolFromSmiles(s) for s, _ in chosen]
-    drawer.DrawMolecules(mols, legends=[legend for _, legend in chosen])
+        mols = [Chem.MolFromSmiles(s) for s in chosen]
+    drawer.DrawMolecules(
+        mols, legends=[s if len(s) <= 28 else s[:25] + "..." for s in chosen]
+    )
     drawer.FinishDrawing()
     pixels = np.asarray(Image.open(io.BytesIO(drawer.GetDrawingText())).convert("RGB"))
     figure = Figure(
@@ -268,14 +258,13 @@ def molecule_grid(
 # --- transfer ---
 
 
-def overlay_heatmap(image, heatmap, *, alpha=0.4, colormap="jet"):
-    """Blends a [0, 1] heat map over an image (uint8 RGB out).
+def overlay_heatmap(image, heatmap, *, alpha=0.4):
+    """Blends a [0, 1] heat map (colormap "jet") over an image (uint8 RGB out).
 
     Args:
         image: array `(h, w)` or `(h, w, 3)`, pixels in [0, 255].
         heatmap: array `(h, w)` in [0, 1].
         alpha: float. Opacity of the heat map. Defaults to `0.4`.
-        colormap: str. Matplotlib colormap. Defaults to `"jet"`.
 
     Returns:
         uint8 array `(h, w, 3)`.
@@ -283,7 +272,7 @@ def overlay_heatmap(image, heatmap, *, alpha=0.4, colormap="jet"):
     image = np.asarray(image, dtype="float32")
     if image.ndim == 2:
         image = np.repeat(image[..., None], 3, axis=-1)
-    colours = colormaps[colormap](np.clip(np.asarray(heatmap), 0, 1))[..., :3] * 255
+    colours = colormaps["jet"](np.clip(np.asarray(heatmap), 0, 1))[..., :3] * 255
     return np.clip((1 - alpha) * image + alpha * colours, 0, 255).astype("uint8")
 
 
@@ -326,7 +315,7 @@ def roc_curves(y_true, y_prob, *, class_names=None, operating_points=None, title
     y_prob = np.asarray(y_prob, dtype=float)
     num_classes = y_prob.shape[1]
     class_names = class_names or [str(i) for i in range(num_classes)]
-    figure = Figure(figsize=(5.0, 4.6), layout="constrained")
+    figure = _figure(5.0, 4.6)
     ax = figure.subplots()
     shown = [1] if num_classes == 2 else range(num_classes)
     for k in shown:
@@ -377,13 +366,7 @@ def misclassified_grid(
     wrong = wrong[np.argsort(-y_prob[wrong, predicted[wrong]])][:max_images]
     names = class_names or [str(i) for i in range(y_prob.shape[1])]
     if not len(wrong):
-        figure = Figure(figsize=(4, 1.2))
-        figure.text(
-            0.5, 0.5, "Ninguna imagen mal clasificada", ha="center", va="center"
-        )
-        if title:
-            figure.suptitle(title)
-        return figure
+        return _note("Ninguna imagen mal clasificada", title)
     captions = [
         f"real: {names[y_true[index]]}\npred: {names[predicted[index]]} "
         f"({y_prob[index, predicted[index]]:.2f})"
@@ -398,22 +381,20 @@ def misclassified_grid(
     )
 
 
-def grad_cam_grid(images, heatmaps, *, titles=None, alpha=0.4, title=None):
+def grad_cam_grid(images, heatmaps, *, titles=None, title=None):
     """Images with their Grad-CAM heat maps overlaid.
 
     Args:
         images: array `(n, h, w[, 3])`, pixels in [0, 255].
         heatmaps: array `(n, h, w)` in [0, 1] (from `grad_cam`).
         titles: list of str or None. One caption per image.
-        alpha: float. Opacity of the heat map. Defaults to `0.4`.
         title: str or None. Figure title.
 
     Returns:
         `matplotlib.figure.Figure`.
     """
     overlays = [
-        overlay_heatmap(image, heatmap, alpha=alpha)
-        for image, heatmap in zip(images, heatmaps)
+        overlay_heatmap(image, heatmap) for image, heatmap in zip(images, heatmaps)
     ]
     return _picture_grid(overlays, titles, columns=4, cell=(2.4, 2.6), title=title)
 
@@ -423,9 +404,7 @@ def _picture_grid(pictures, captions, *, columns, cell, title=None):
     n = len(pictures)
     columns = max(1, min(columns, n))
     rows = int(np.ceil(n / columns))
-    figure = Figure(
-        figsize=(cell[0] * columns, cell[1] * rows + 0.4), layout="constrained"
-    )
+    figure = _figure(cell[0] * columns, cell[1] * rows + 0.4, title)
     axes = figure.subplots(rows, columns, squeeze=False)
     for index, ax in enumerate(axes.flat):
         ax.axis("off")
@@ -435,8 +414,6 @@ def _picture_grid(pictures, captions, *, columns, cell, title=None):
         ax.imshow(picture.astype("uint8"), cmap="gray" if picture.ndim == 2 else None)
         if captions:
             ax.set_title(captions[index], fontsize=8)
-    if title:
-        figure.suptitle(title)
     return figure
 
 
@@ -490,7 +467,7 @@ def class_points(x, y, *, centers=None, class_names=None, limits=(-10, 10), titl
         raise ValueError(
             f"`x` must have shape (n, 2). Received: x with shape {x.shape}"
         )
-    figure = Figure(figsize=(5, 5), layout="constrained")
+    figure = _figure(5, 5)
     ax = figure.subplots()
     _scatter_classes(ax, x, _labels(y), class_names, 10)
     if centers is not None:
@@ -546,7 +523,7 @@ def decision_map(axis, probabilities, x, y, *, class_names=None, title=None):
     k = values.shape[-1]
     names = class_names or [f"clase {i}" for i in range(max(k, 2))]
     shown = [1] if k == 1 else list(range(k))
-    figure = Figure(figsize=(4.6 * len(shown), 4.0), layout="constrained")
+    figure = _figure(4.6 * len(shown), 4.0, title)
     axes = figure.subplots(1, len(shown), squeeze=False)[0]
     extent = (axis[0], axis[-1], axis[0], axis[-1])
     for ax, column in zip(axes, range(len(shown))):
@@ -560,8 +537,6 @@ def decision_map(axis, probabilities, x, y, *, class_names=None, title=None):
         ax.set_title(f"P({names[shown[column]]})")
         ax.legend(loc="lower right", fontsize="small")
         figure.colorbar(image, ax=ax, shrink=0.85)
-    if title:
-        figure.suptitle(title)
     return figure
 
 
@@ -579,7 +554,7 @@ def perceptron_lines(tables, outcomes):
         `matplotlib.figure.Figure`: one panel per gate with the line
         `w . x + b = 0`, and a last panel with the errors per epoch.
     """
-    figure = Figure(figsize=(4 * (len(outcomes) + 1), 4), layout="constrained")
+    figure = _figure(4 * (len(outcomes) + 1), 4)
     axes = figure.subplots(1, len(outcomes) + 1)
     line = np.linspace(-0.5, 1.5, 2)
     for ax, (name, outcome) in zip(axes, outcomes.items()):
@@ -619,7 +594,7 @@ def gradient_descent_paths(m_grid, b_grid, cost, runs):
         `matplotlib.figure.Figure`. A divergent path is cut where it leaves
         the window.
     """
-    figure = Figure(figsize=(11, 4.5), layout="constrained")
+    figure = _figure(11, 4.5)
     ax_cost, ax_path = figure.subplots(1, 2)
     low, high = (m_grid.min(), b_grid.min()), (m_grid.max(), b_grid.max())
     levels = np.geomspace(cost.min() + 1e-3, cost.max(), 12)
@@ -664,7 +639,7 @@ def activation_curves(z, curves):
     Returns:
         `matplotlib.figure.Figure`.
     """
-    figure = Figure(figsize=(3.5 * len(curves), 6), layout="constrained")
+    figure = _figure(3.5 * len(curves), 6)
     axes = figure.subplots(2, len(curves), sharex=True, squeeze=False)
     for column, (name, (values, derivatives)) in enumerate(curves.items()):
         axes[0, column].plot(z, values, color="tab:blue")
@@ -689,7 +664,7 @@ def gradient_norms(norms, *, title="Desvanecimiento del gradiente"):
     Returns:
         `matplotlib.figure.Figure`.
     """
-    figure = Figure(figsize=(6.5, 4), layout="constrained")
+    figure = _figure(6.5, 4)
     ax = figure.subplots()
     for label, values in norms.items():
         ax.plot(np.arange(1, len(values) + 1), values, marker="o", label=label)
@@ -719,7 +694,7 @@ def forecast_days(times, actual, forecasts, *, title=None):
     Returns:
         `matplotlib.figure.Figure`.
     """
-    figure = Figure(figsize=(11, 3.8), layout="constrained")
+    figure = _figure(11, 3.8)
     ax = figure.subplots()
     ax.plot(times, actual, color="black", linewidth=2, label="real")
     for name, values in forecasts.items():
@@ -753,7 +728,7 @@ def conv_weights(kernel, *, title=None):
     """
     kernel = np.asarray(kernel)
     lags = np.arange(kernel.shape[0], 0, -1)
-    figure = Figure(figsize=(9, 3.8), layout="constrained")
+    figure = _figure(9, 3.8)
     axes = figure.subplots(1, 2, width_ratios=(2, 1.2))
     axes[0].plot(lags, kernel, color="tab:blue", alpha=0.25, linewidth=0.8)
     axes[0].axhline(0, color="black", linewidth=0.6)
@@ -784,7 +759,7 @@ def error_by_hour(hours, actual, forecasts, *, title=None):
     """
     hours = np.asarray(hours).ravel()
     actual = np.asarray(actual, dtype=float).ravel()
-    figure = Figure(figsize=(8, 3.8), layout="constrained")
+    figure = _figure(8, 3.8)
     ax = figure.subplots()
     for name, values in forecasts.items():
         error = (
@@ -805,15 +780,13 @@ def error_by_hour(hours, actual, forecasts, *, title=None):
     return figure
 
 
-def filter_responses(
-    kernel, *, fs, unit="Hz", spectra=None, normalize=True, worN=512, title=None
-):
+def filter_responses(kernel, *, fs, unit="Hz", spectra=None, title=None):
     """Frequency responses of a Conv1D's learned filters (`scipy.signal.freqz`).
 
-    A Conv1D filter is an FIR filter: its magnitude response says which
-    frequencies it lets through (the same for a convolution and a
-    correlation). With `spectra`, a second panel compares the classes'
-    amplitude spectra on the same axis.
+    A Conv1D filter is an FIR filter: its magnitude response (in dB relative
+    to its own peak, so the bands line up) says which frequencies it lets
+    through. With `spectra`, a second panel compares the classes' amplitude
+    spectra on the same axis.
 
     Args:
         kernel: array `(taps, filters)` or `(taps, 1, filters)`. The kernel.
@@ -822,9 +795,6 @@ def filter_responses(
         unit: str. Frequency unit of the axis. Defaults to `"Hz"`.
         spectra: dict of str -> (frequencies, amplitude) or None. Spectra
             drawn beside the responses. Defaults to `None`.
-        normalize: bool. Draw each response relative to its own maximum
-            (0 dB at the peak), so the bands line up. Defaults to `True`.
-        worN: int. Frequencies evaluated. Defaults to `512`.
         title: str or None. Figure title.
 
     Returns:
@@ -844,17 +814,15 @@ def filter_responses(
             f"Received: shape {kernel.shape}"
         )
     panels = 2 if spectra else 1
-    figure = Figure(figsize=(6 * panels, 3.8), layout="constrained")
+    figure = _figure(6 * panels, 3.8)
+    figure.suptitle(title or "Respuesta en frecuencia de los filtros aprendidos")
     axes = figure.subplots(1, panels, squeeze=False)[0]
     for index in range(kernel.shape[1]):
-        frequencies, response = signal.freqz(kernel[:, index], worN=worN, fs=fs)
+        frequencies, response = signal.freqz(kernel[:, index], worN=512, fs=fs)
         decibels = 20 * np.log10(np.abs(response) + 1e-12)
-        if normalize:
-            decibels = decibels - decibels.max()
+        decibels -= decibels.max()
         axes[0].plot(frequencies, decibels, linewidth=1, label=f"filtro {index + 1}")
-    if normalize:
-        axes[0].set_ylim(-40, 3)
-    axes[0].set_ylabel("|H(f)| / máximo (dB)" if normalize else "|H(f)| (dB)")
+    axes[0].set(ylim=(-40, 3), ylabel="|H(f)| / máximo (dB)")
     axes[0].set_title(f"{kernel.shape[1]} filtros de {kernel.shape[0]} coeficientes")
     if kernel.shape[1] <= 10:
         axes[0].legend(fontsize="x-small", ncol=2)
@@ -868,7 +836,6 @@ def filter_responses(
     for ax in axes:
         ax.set_xlabel(f"frecuencia ({unit})")
         ax.grid(alpha=0.3)
-    figure.suptitle(title or "Respuesta en frecuencia de los filtros aprendidos")
     return figure
 
 
@@ -886,7 +853,8 @@ def signal_examples(examples, *, fs, title=None):
     Returns:
         `matplotlib.figure.Figure`.
     """
-    figure = Figure(figsize=(10, 1.7 * len(examples) + 0.5), layout="constrained")
+    figure = _figure(10, 1.7 * len(examples) + 0.5)
+    figure.suptitle(title or "Una ventana de cada clase")
     axes = figure.subplots(len(examples), 1, sharex=True, squeeze=False)[:, 0]
     for ax, (name, values) in zip(axes, examples.items()):
         values = np.asarray(values).ravel()
@@ -894,22 +862,20 @@ def signal_examples(examples, *, fs, title=None):
         ax.set_ylabel(name, fontsize="small")
         ax.grid(alpha=0.3)
     axes[-1].set_xlabel("tiempo (ms)")
-    figure.suptitle(title or "Una ventana de cada clase")
     return figure
 
 
 # --- autoencoders ---
 
 
-def latent_maps(codes, labels, *, class_names=None, titles=None, title=None):
+def latent_maps(codes, labels, *, class_names=None, title=None):
     """The slides' "visual map": 2-D codes coloured by class, one panel per method.
 
     Args:
         codes: dict of str -> array `(n, 2)`. Codes by method, e.g.
-            `{"PCA": ..., "autoencoder": ...}`.
+            `{"PCA": ..., "autoencoder": ...}`; the methods title the panels.
         labels: array `(n,)` of class indices.
         class_names: list of str or None. Legend entries.
-        titles: dict of str -> str or None. Panel titles by method.
         title: str or None. Figure title.
 
     Returns:
@@ -919,7 +885,7 @@ def latent_maps(codes, labels, *, class_names=None, titles=None, title=None):
         ValueError: if a code array is not `(n, 2)`.
     """
     labels = np.asarray(labels)
-    figure = Figure(figsize=(4.3 * len(codes) + 1.2, 4.2), layout="constrained")
+    figure = _figure(4.3 * len(codes) + 1.2, 4.2, title)
     axes = figure.subplots(1, len(codes), squeeze=False)[0]
     classes = np.unique(labels)
     class_names = class_names or [str(k) for k in classes]
@@ -946,12 +912,9 @@ def latent_maps(codes, labels, *, class_names=None, titles=None, title=None):
         margin = 0.1 * (high - low)
         ax.set_xlim(low[0] - margin[0], high[0] + margin[0])
         ax.set_ylim(low[1] - margin[1], high[1] + margin[1])
-        ax.set_title((titles or {}).get(name, name))
-        ax.set(xlabel="$z_1$", ylabel="$z_2$")
+        ax.set(xlabel="$z_1$", ylabel="$z_2$", title=name)
     handles, names = axes[-1].get_legend_handles_labels()
     figure.legend(handles, names, loc="outside right center", markerscale=3, fontsize=8)
-    if title:
-        figure.suptitle(title)
     return figure
 
 
@@ -990,10 +953,7 @@ def digit_grid(images, *, columns=8, extent=None, title=None):
         raise ValueError("`images` must hold at least one image. Received: 0 images")
     canvas = _tile(images, columns)
     size = min(7.0, 0.6 * columns + 1)
-    figure = Figure(
-        figsize=(size, size * canvas.shape[0] / canvas.shape[1] + 0.4),
-        layout="constrained",
-    )
+    figure = _figure(size, size * canvas.shape[0] / canvas.shape[1] + 0.4)
     ax = figure.subplots()
     box = None if extent is None else (*extent, *extent)
     ax.imshow(canvas, cmap="gray", vmin=0.0, vmax=1.0, extent=box)
@@ -1028,9 +988,7 @@ def digit_rows(rows, *, row_titles=None, num_images=10, title=None):
         np.concatenate([np.asarray(r)[:num_images] for r in rows]), num_images
     )
     height = canvas.shape[0] / len(rows)
-    figure = Figure(
-        figsize=(0.75 * num_images + 1.3, 0.75 * len(rows) + 0.5), layout="constrained"
-    )
+    figure = _figure(0.75 * num_images + 1.3, 0.75 * len(rows) + 0.5)
     ax = figure.subplots()
     ax.imshow(canvas, cmap="gray", vmin=0.0, vmax=1.0)
     ax.set_xticks([])
@@ -1054,7 +1012,7 @@ def novelty_histograms(known_scores, novel_scores, *, auc=None, title=None):
     Returns:
         `matplotlib.figure.Figure`.
     """
-    figure = Figure(figsize=(6, 3.6), layout="constrained")
+    figure = _figure(6, 3.6)
     ax = figure.subplots()
     bins = np.histogram_bin_edges(np.concatenate([known_scores, novel_scores]), bins=40)
     ax.hist(known_scores, bins=bins, alpha=0.6, density=True, label="clases conocidas")
