@@ -170,7 +170,18 @@ def roc_points(y_true, scores, *, positive=1):
     return {"fpr": fpr, "tpr": tpr, "thresholds": thresholds, "auc": auc}
 
 
-def operating_point(y_true, scores, *, threshold=None, sensitivity=None, positive=1):
+def _binary_target(y_true):
+    """`y_true == 1` as booleans, or a ValueError if a class is missing."""
+    target = np.asarray(y_true).reshape(-1) == 1
+    if target.all() or not target.any():
+        raise ValueError(
+            "Both positive (class 1) and negative examples are needed. "
+            f"Received: {int(target.sum())} positives out of {len(target)}"
+        )
+    return target
+
+
+def operating_point(y_true, scores, *, threshold=None, sensitivity=None):
     """Sensitivity and specificity at one threshold (one point of the ROC curve).
 
     Give `threshold` to read the point there, or `sensitivity` to find the
@@ -178,11 +189,10 @@ def operating_point(y_true, scores, *, threshold=None, sensitivity=None, positiv
     "95%" of a press release) and read the specificity paid for it.
 
     Args:
-        y_true: array `(n,)` of class indices.
-        scores: array `(n,)`. Score of the positive class.
+        y_true: array `(n,)` of class indices; class 1 is the positive one.
+        scores: array `(n,)`. Score of class 1.
         threshold: float or None. Decide "positive" when score >= threshold.
         sensitivity: float or None. Target sensitivity in (0, 1].
-        positive: int. The positive class. Defaults to `1`.
 
     Returns:
         dict with `threshold`, `sensitivity` and `specificity`.
@@ -196,13 +206,8 @@ def operating_point(y_true, scores, *, threshold=None, sensitivity=None, positiv
             "Give exactly one of `threshold` and `sensitivity`. "
             f"Received: threshold={threshold!r}, sensitivity={sensitivity!r}"
         )
-    target = np.asarray(y_true).reshape(-1) == positive
+    target = _binary_target(y_true)
     scores = np.asarray(scores, dtype=float).reshape(-1)
-    if target.all() or not target.any():
-        raise ValueError(
-            "Both positive and negative examples are needed. "
-            f"Received: {int(target.sum())} positives out of {len(target)}"
-        )
     if sensitivity is not None:
         candidates = np.sort(scores[target])[::-1]
         needed = int(np.ceil(sensitivity * target.sum()))
@@ -222,10 +227,7 @@ DESCRIPTORS = ("MolWt", "LogP", "TPSA", "HBD", "HBA", "RotatableBonds", "Rings",
 
 
 def canonical_smiles(smiles_list):
-    """RDKit's canonical SMILES of each string, `None` where it is not a molecule.
-
-    An empty string, or one RDKit cannot parse and sanitise (valences,
-    aromaticity, unclosed rings), gives `None`.
+    """RDKit's canonical SMILES of each string, `None` where RDKit finds no molecule.
 
     Args:
         smiles_list: iterable of str.
@@ -301,18 +303,15 @@ def novelty(smiles_list, training_smiles, *, reference_is_canonical=False):
     return len(unique - set(known)) / len(unique)
 
 
-def internal_diversity(
-    smiles_list, *, radius=2, n_bits=2048, max_molecules=1000, seed=0
-):
+def internal_diversity(smiles_list, *, max_molecules=1000):
     """1 - mean pairwise Tanimoto similarity of Morgan fingerprints (MOSES IntDiv1).
+
+    Fingerprints are Morgan radius 2, 2048 bits (ECFP4-like).
 
     Args:
         smiles_list: sequence of str. Invalid strings are ignored.
-        radius: int. Morgan radius. Defaults to `2` (ECFP4-like).
-        n_bits: int. Fingerprint length. Defaults to `2048`.
-        max_molecules: int. Random subset size for large lists. Defaults to
-            `1000`.
-        seed: int. Subset seed. Defaults to `0`.
+        max_molecules: int. Larger lists are subsampled (seed 0) to this
+            size. Defaults to `1000`.
 
     Returns:
         float in [0, 1]; `0.0` with fewer than two valid molecules.
@@ -325,9 +324,9 @@ def internal_diversity(
         return 0.0
     if len(valid) > max_molecules:
         valid = list(
-            np.random.default_rng(seed).choice(valid, max_molecules, replace=False)
+            np.random.default_rng(0).choice(valid, max_molecules, replace=False)
         )
-    generator = rdFingerprintGenerator.GetMorganGenerator(radius=radius, fpSize=n_bits)
+    generator = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
     with rdBase.BlockLogs():
         fingerprints = [generator.GetFingerprint(Chem.MolFromSmiles(s)) for s in valid]
     total = sum(
@@ -464,20 +463,18 @@ def regression_metrics(y_true, y_pred, *, scale=None):
 # --- transfer ---
 
 
-def balanced_threshold(y_true, scores, *, positive=1):
+def balanced_threshold(y_true, scores):
     """The decision threshold that maximises balanced accuracy (Youden's J).
 
-    Choose it on the **validation** set, then apply it to the test set: a
-    threshold tuned on the test set would report an optimistic accuracy.
-    Balanced accuracy (the mean of sensitivity and specificity) does not
-    depend on how common each class is, so the threshold also suits a test
-    set whose class proportions differ from the validation set's (as
-    PneumoniaMNIST's: 74 % pneumonia in validation, 62.5 % in test).
+    Choose it on the **validation** set (tuned on the test set it would
+    report an optimistic accuracy). Balanced accuracy does not depend on how
+    common each class is, so the threshold also suits a test set with other
+    class proportions (PneumoniaMNIST: 74 % pneumonia in validation, 62.5 %
+    in test).
 
     Args:
-        y_true: array `(n,)` of class indices.
-        scores: array `(n,)`. Score (probability) of the positive class.
-        positive: int. The positive class. Defaults to `1`.
+        y_true: array `(n,)` of class indices; class 1 is the positive one.
+        scores: array `(n,)`. Score (probability) of class 1.
 
     Returns:
         float. Decide "positive" when score >= threshold.
@@ -485,12 +482,7 @@ def balanced_threshold(y_true, scores, *, positive=1):
     Raises:
         ValueError: when a class is missing from `y_true`.
     """
-    target = np.asarray(y_true).reshape(-1) == positive
-    if target.all() or not target.any():
-        raise ValueError(
-            "Both positive and negative examples are needed to choose a threshold. "
-            f"Received: {int(target.sum())} positives out of {len(target)}"
-        )
+    target = _binary_target(y_true)
     fpr, tpr, thresholds = sk_metrics.roc_curve(target, np.asarray(scores).reshape(-1))
     best = int(np.argmax(tpr - fpr))
     return float(min(thresholds[best], 1.0))
