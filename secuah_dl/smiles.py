@@ -61,16 +61,9 @@ _PATTERN = re.compile(
 )
 _SPECIALS = ("<pad>", "<start>", "<end>")
 _PRETRAINED = "smiles_lstm_chembl"  # `datasets.embedded` name of the shipped checkpoint
-_SOURCES = {  # load_data's embedded sources: (embedded name, description)
-    None: (
-        "chembl_100k",
-        "100.000 moléculas de ChEMBL v31 (datos reales, CC BY-SA 3.0)",
-    ),
-    "chembl_100k": ("chembl_100k", "100.000 moléculas de ChEMBL v31 (datos reales)"),
-    "analgesics": (
-        "analgesics",
-        "31 analgésicos incluidos en secuah_dl (estructuras reales)",
-    ),
+_SOURCES = {  # load_data's embedded sources: embedded name -> description
+    "chembl_100k": "100.000 moléculas de ChEMBL v31 (datos reales, CC BY-SA 3.0)",
+    "analgesics": "31 analgésicos incluidos en secuah_dl (estructuras reales)",
 }
 
 
@@ -410,9 +403,9 @@ def _resolve_source(source):
     """(raw SMILES, description) of a `load_data` source."""
     if isinstance(source, (list, tuple)):
         return list(source), f"{len(source)} SMILES de una lista"
+    source = "chembl_100k" if source is None else source
     if source in _SOURCES:
-        name, description = _SOURCES[source]
-        return read_smiles(datasets.embedded(name)), description
+        return read_smiles(datasets.embedded(source)), _SOURCES[source]
     if isinstance(source, str) and source in datasets.CATALOG:
         path = datasets.fetch(source)
         return read_smiles(path), f"catálogo {source!r} ({path.name})"
