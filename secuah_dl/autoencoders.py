@@ -509,13 +509,12 @@ def build_vae(
     latent_dim=2,
     *,
     filters=(16, 32),
-    dense_units=16,
     learning_rate=1e-3,
     seed=None,
 ):
     """A convolutional VAE (the keras-io example's shape), built and compiled.
 
-    Encoder: stride-2 `Conv2D`s, `Dense(dense_units)`, `z_mean` and
+    Encoder: stride-2 `Conv2D`s, `Dense(16)`, `z_mean` and
     `z_log_var`. Decoder: `Dense`, Reshape, stride-2 `Conv2DTranspose`s and
     a sigmoid `Conv2D`.
 
@@ -524,8 +523,6 @@ def build_vae(
             multiples of `2 ** len(filters)`. Defaults to `(28, 28, 1)`.
         latent_dim: int. Size of the latent space. Defaults to `2`.
         filters: tuple of int. Convolution filters. Defaults to `(16, 32)`.
-        dense_units: int. Units of the encoder's last hidden layer.
-            Defaults to `16`.
         learning_rate: float or schedule. Adam's learning rate. Defaults to
             `1e-3`.
         seed: int or None. Seed of the `Sampling` layer. Defaults to `None`.
@@ -540,12 +537,11 @@ def build_vae(
     filters = _check_units("filters", filters)
     height, width, channels = _check_shape(input_shape, 2 ** len(filters))
     check_int("latent_dim", latent_dim)
-    check_int("dense_units", dense_units)
     inputs = keras.Input(shape=(height, width, channels))
     x = inputs
     for count in filters:
         x = layers.Conv2D(count, 3, strides=2, padding="same", activation="relu")(x)
-    x = layers.Dense(dense_units, activation="relu")(layers.Flatten()(x))
+    x = layers.Dense(16, activation="relu")(layers.Flatten()(x))
     z_mean = layers.Dense(latent_dim, name="z_mean")(x)
     z_log_var = layers.Dense(latent_dim, name="z_log_var")(x)
     encoder = keras.Model(inputs, [z_mean, z_log_var], name="encoder")

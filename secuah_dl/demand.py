@@ -519,7 +519,6 @@ def build_model(
     *,
     past_hours=48,
     horizon=24,
-    context_dim=6,
     filters=32,
     kernel_size=None,
     hidden_units=64,
@@ -541,7 +540,6 @@ def build_model(
         kind: str. `"conv1d"`, `"dense"` or `"lstm"`. Defaults to `"conv1d"`.
         past_hours: int. Hours of history. Defaults to `48`.
         horizon: int. Hours predicted. Defaults to `24`.
-        context_dim: int. Calendar features. Defaults to `6`.
         filters: int. Convolution filters. Defaults to `32`.
         kernel_size: int or None. Convolution width. Defaults to `past_hours`.
         hidden_units: int. Units of the hidden dense layer(s). Defaults to `64`.
@@ -562,7 +560,6 @@ def build_model(
     for name, value in (
         ("past_hours", past_hours),
         ("horizon", horizon),
-        ("context_dim", context_dim),
         ("filters", filters),
         ("hidden_units", hidden_units),
         ("lstm_units", lstm_units),
@@ -579,7 +576,7 @@ def build_model(
     learning_rate = check_positive_float("learning_rate", learning_rate)
     layers = keras.layers
     past = keras.Input(shape=(past_hours,), name="past")
-    context = keras.Input(shape=(context_dim,), name="context")
+    context = keras.Input(shape=(6,), name="context")  # calendar_features
     if kind == "dense":
         x = layers.Concatenate()([past, context])
         x = layers.Dense(hidden_units, activation="relu")(x)

@@ -727,14 +727,12 @@ def train(
     """Trains the MLP through `training.fit` (strategy, logs, resume).
 
     Args:
-        model: `keras.Model` or callable. The compiled model, or a function
-            building it (called inside the strategy scope).
+        model: `keras.Model`, or a callable building it in the strategy scope.
         train_ds: `tf.data.Dataset`. From `load_data()`.
         val_ds: `tf.data.Dataset`. From `load_data()`.
         epochs: int. Epochs (each is `repeats` passes over the table).
             Defaults to `10`.
-        run_dir: str, path-like or None. Run directory (logs, checkpoints,
-            resume). Defaults to `None`.
+        run_dir: str, path-like or None. Logs, checkpoints, resume.
         strategy: `tf.distribute.Strategy` or None.
         verbose: `"auto"`, 0, 1 or 2. Keras progress display.
 

@@ -89,10 +89,6 @@ _CHEST_WORDS = (
 )
 
 
-def _tf():
-    return require("tensorflow")
-
-
 # --- Data ---
 
 
@@ -318,7 +314,7 @@ def _resize_rgb(tf, image, image_size):
 
 
 def _dataset(items, labels, *, num_classes, image_size, batch_size, shuffle, seed):
-    tf = _tf()
+    tf = require("tensorflow")
     one_hot = keras.utils.to_categorical(labels, num_classes).astype("float32")
     files = isinstance(items[0], str)
 
@@ -484,7 +480,7 @@ def load_data(
 def _augment(dataset, seed=0):
     """Random translations, rotations, zooms and contrast (no flips: the heart
     is on the left); a new draw each epoch. Training set only."""
-    tf = _tf()
+    tf = require("tensorflow")
     augmenter = keras.Sequential(
         [
             layers.RandomTranslation(0.08, 0.08, fill_mode="constant", seed=seed),
@@ -582,11 +578,7 @@ def build_model(
         datasets.OfflineError: for VGG16/ResNet50 ImageNet weights offline.
     """
     num_classes = check_int("num_classes", num_classes, 2)
-    if (
-        isinstance(dropout, bool)
-        or not isinstance(dropout, (int, float))
-        or not 0 <= dropout < 1
-    ):
+    if not (isinstance(dropout, (int, float)) and 0 <= dropout < 1):
         raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout!r}")
     if isinstance(backbone, keras.Model):
         base, name, preprocess = backbone, backbone.name, layers.Rescaling(1 / 255)
@@ -761,7 +753,7 @@ def train_head_on_features(
     Raises:
         ValueError: if the base is trainable.
     """
-    tf = _tf()
+    tf = require("tensorflow")
     base, pool, _ = _parts(model)
     if base.trainable:
         raise ValueError(
@@ -1035,7 +1027,7 @@ def predict_images(model_path, image_paths, *, out_dir=None, alpha=0.4):
     """
     from PIL import Image
 
-    tf = _tf()
+    tf = require("tensorflow")
     if isinstance(image_paths, (str, pathlib.Path)):
         image_paths = [image_paths]
     paths = [pathlib.Path(path) for path in image_paths]
