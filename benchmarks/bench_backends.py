@@ -22,7 +22,9 @@ import time
 import _common
 
 NAME = "backends"
-DESCRIPTION = "backends: fit() steps/s of every practical's model, JAX vs TensorFlow (CPU)"
+DESCRIPTION = (
+    "backends: fit() steps/s of every practical's model, JAX vs TensorFlow (CPU)"
+)
 
 MODELS = (
     "toy2d",
@@ -96,11 +98,15 @@ def _worker(quick):
     for name in MODELS:
         model, batch = _build(name)
         dataset = tf.data.Dataset.from_tensors(batch).repeat().prefetch(2)
-        model.fit(dataset, epochs=1, steps_per_epoch=3, verbose=0, shuffle=False)  # compile, warm up
+        model.fit(
+            dataset, epochs=1, steps_per_epoch=3, verbose=0, shuffle=False
+        )  # compile, warm up
         samples = []
         for _ in range(1 if quick else 3):
             start = time.perf_counter()
-            model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
+            model.fit(
+                dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False
+            )
             samples.append(steps / (time.perf_counter() - start))
         numbers[name] = max(samples)
     print("RESULT " + json.dumps(numbers), flush=True)

@@ -113,7 +113,9 @@ def main(argv=None):
                 f"{args.init} has another vocabulary than this corpus and split. "
                 f"Received: {init_tokenizer.vocab_size} vs {tokenizer.vocab_size} tokens"
             )
-        print(f"starting from {args.init} (epoch {init_info.get('epochs')})", flush=True)
+        print(
+            f"starting from {args.init} (epoch {init_info.get('epochs')})", flush=True
+        )
     schedule = keras.optimizers.schedules.CosineDecay(
         args.learning_rate, decay_steps=steps * args.epochs, alpha=0.05
     )

@@ -35,7 +35,8 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "large: slow test, runs only with --run-large")
     config.addinivalue_line("markers", "gpu: needs a GPU")
     config.addinivalue_line(
-        "markers", "tf_only: needs the TensorFlow backend (skipped on KERAS_BACKEND=jax)"
+        "markers",
+        "tf_only: needs the TensorFlow backend (skipped on KERAS_BACKEND=jax)",
     )
     config.addinivalue_line(
         "markers", "jax_only: needs the JAX backend (skipped on other backends)"
@@ -66,7 +67,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tf_only" in item.keywords and backend != "tensorflow":
             item.add_marker(
-                pytest.mark.skip(reason=f"TensorFlow backend only (KERAS_BACKEND={backend})")
+                pytest.mark.skip(
+                    reason=f"TensorFlow backend only (KERAS_BACKEND={backend})"
+                )
             )
         if "jax_only" in item.keywords and backend != "jax":
             item.add_marker(

@@ -47,8 +47,12 @@ def quick_tables(tmp_path_factory):
         text=True,
         timeout=1200,
     )
-    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-4000:]
-    return {table["name"]: table for table in json.loads(out.read_text(encoding="utf-8"))}, completed.stdout
+    assert completed.returncode == 0, (
+        completed.stdout[-4000:] + completed.stderr[-4000:]
+    )
+    return {
+        table["name"]: table for table in json.loads(out.read_text(encoding="utf-8"))
+    }, completed.stdout
 
 
 def _rows(table):
@@ -61,7 +65,10 @@ def test_quick_run_gives_every_benchmark_a_table_with_a_unit_baseline(quick_tabl
     names = list(_import("run").discover())  # what `run.py` runs: every bench_*.py
     assert len(names) == len(list(BENCHMARKS.glob("bench_*.py"))) >= 6
     for name in names:
-        assert any(key == name or key.startswith(f"{name}_") for key in tables), (name, sorted(tables))
+        assert any(key == name or key.startswith(f"{name}_") for key in tables), (
+            name,
+            sorted(tables),
+        )
         assert f"## {name}:" in stdout
     for table in tables.values():
         rows = _rows(table)
@@ -88,27 +95,60 @@ def test_quick_tables_keep_the_invariants_each_benchmark_documents(quick_tables)
     # Both backends trained every practical's model.
     backends = [row for row in tables["backends"]["rows"] if row.get("tf")]
     assert {row["model"] for row in backends} >= {
-        "toy2d", "fundamentals", "transfer_head", "transfer_fine_tune", "demand", "smiles", "autoencoders"
+        "toy2d",
+        "fundamentals",
+        "transfer_head",
+        "transfer_fine_tune",
+        "demand",
+        "smiles",
+        "autoencoders",
     }
     assert all(row["tf"] > 0 and row["jax"] > 0 for row in backends), backends
     # PCA on the digits is far above the 10 % chance level; the naive forecasts are there.
-    autoencoders = _rows(next(t for n, t in tables.items() if n.startswith("autoencoders")))
+    autoencoders = _rows(
+        next(t for n, t in tables.items() if n.startswith("autoencoders"))
+    )
     assert autoencoders["PCA-2D"]["knn"] > 0.4, autoencoders["PCA-2D"]
     demand = _rows(next(t for n, t in tables.items() if n.startswith("demand")))
-    assert {"Conv1D", "Ridge", "SVR (rbf)", "Ingenuo: semana pasada"} <= set(demand), list(demand)
-    assert demand["Ingenuo: semana pasada"]["mape"] < demand["Ingenuo: ayer"]["mape"], demand
+    assert {"Conv1D", "Ridge", "SVR (rbf)", "Ingenuo: semana pasada"} <= set(demand), (
+        list(demand)
+    )
+    assert demand["Ingenuo: semana pasada"]["mape"] < demand["Ingenuo: ayer"]["mape"], (
+        demand
+    )
 
 
 def test_table_ratios_point_the_same_way_for_times_and_throughputs():
     _c = _import("_common")
     columns = [_c.Column("label", "case"), _c.Column("value", "value")]
-    time_table = _c.Table("t", "t", columns, [{"label": "a", "value": 2.0}, {"label": "b", "value": 1.0}],
-                          baseline="a", ratio_of="value", higher_is_better=False)
-    speed_table = _c.Table("s", "s", columns, [{"label": "a", "value": 2.0}, {"label": "b", "value": 1.0}],
-                           baseline="a", ratio_of="value", higher_is_better=True)
+    time_table = _c.Table(
+        "t",
+        "t",
+        columns,
+        [{"label": "a", "value": 2.0}, {"label": "b", "value": 1.0}],
+        baseline="a",
+        ratio_of="value",
+        higher_is_better=False,
+    )
+    speed_table = _c.Table(
+        "s",
+        "s",
+        columns,
+        [{"label": "a", "value": 2.0}, {"label": "b", "value": 1.0}],
+        baseline="a",
+        ratio_of="value",
+        higher_is_better=True,
+    )
     assert time_table.ratios() == [1.0, 2.0]  # half the time: twice as good
     assert speed_table.ratios() == [1.0, 0.5]
-    missing = _c.Table("m", "m", columns, [{"label": "b", "value": 1.0}], baseline="a", ratio_of="value")
+    missing = _c.Table(
+        "m",
+        "m",
+        columns,
+        [{"label": "b", "value": 1.0}],
+        baseline="a",
+        ratio_of="value",
+    )
     assert all(math.isnan(r) for r in missing.ratios())
     markdown = time_table.to_markdown()
     assert "| b | 1.0 | 2.00× |" in markdown
@@ -118,8 +158,16 @@ def test_table_ratios_point_the_same_way_for_times_and_throughputs():
 
 def test_out_must_be_json_or_markdown_and_is_checked_before_running():
     completed = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "run.py"), "toy2d_input", "--out", "tables.csv"],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            str(BENCHMARKS / "run.py"),
+            "toy2d_input",
+            "--out",
+            "tables.csv",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert completed.returncode == 2
     assert "Received: out='tables.csv'" in completed.stderr

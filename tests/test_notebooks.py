@@ -68,7 +68,11 @@ def _headings(notebook):
 
 def _section_index(headings, name):
     for position, (index, title) in enumerate(headings):
-        if title == name or title.startswith(name + ":") or title.startswith(name + " "):
+        if (
+            title == name
+            or title.startswith(name + ":")
+            or title.startswith(name + " ")
+        ):
             return position, index
     return None, None
 
@@ -142,7 +146,9 @@ def prepare(path):
         cells.append(cell)
         spec = cell.metadata.get("mirror")
         if spec:
-            cells.append(nbformat.v4.new_code_cell(_mirror_cell({**spec, "cell": index})))
+            cells.append(
+                nbformat.v4.new_code_cell(_mirror_cell({**spec, "cell": index}))
+            )
     notebook.cells = cells
     return notebook
 
@@ -258,8 +264,10 @@ def test_workbook_tells_one_story(path):
     notebook = _read(path)
     headings = _headings(notebook)
     titles = [title for _, title in headings]
-    wanted = SECTIONS if path.name.startswith("00_") else (
-        SECTIONS[:2] + STORY + SECTIONS[2:]
+    wanted = (
+        SECTIONS
+        if path.name.startswith("00_")
+        else (SECTIONS[:2] + STORY + SECTIONS[2:])
     )
     positions = []
     for name in wanted:
@@ -275,7 +283,9 @@ def test_workbook_tells_one_story(path):
     explore, _ = _section_index(headings, "Para explorar")
     graded, graded_cell = _section_index(headings, "Ejercicios evaluados")
     if explore is not None:
-        assert explore > graded, f"{path.name}: 'Para explorar' goes after the graded exercises"
+        assert explore > graded, (
+            f"{path.name}: 'Para explorar' goes after the graded exercises"
+        )
     _, conclusion_cell = _section_index(headings, "Conclusión")
     end_of_graded = (
         _section_index(headings, "Para explorar")[1]
