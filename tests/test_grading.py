@@ -91,6 +91,35 @@ def test_wrong_answer_fails_with_the_matching_hint(exercise_id, index):
     assert any(hint in h for h in result.hints), (hint, result.hints)
 
 
+@pytest.mark.parametrize(
+    "exercise_id, module, name, misleading",
+    [
+        ("motor_filtros", "motor_cc", "_filtros_sin_trasponer", "No fijes 8 ni 256"),
+        ("motor_espectro", "motor_cc", "_espectro_sin_dos", "No fijes fs"),
+        ("ae_residuos", "autoencoders", "_residuos_media", "No supongas imágenes"),
+        ("ae_denso", "autoencoders", "_autoencoder_sin_invertir", "Sólo capas Dense"),
+        ("ae_denso", "autoencoders", "_autoencoder_otros_nombres", "Codificador:"),
+        ("smiles_muestreo", "generador_smiles", "_muestrear_guarda_end", "estados"),
+        (
+            "smiles_modelo",
+            "generador_smiles",
+            "_generador_ultimo_paso",
+            "longitud variable",
+        ),
+        (
+            "smiles_validez",
+            "generador_smiles",
+            "_validez_cuenta",
+            "Usa Chem.MolFromSmiles",
+        ),
+    ],
+)
+def test_one_mistake_gets_no_hint_about_another(exercise_id, module, name, misleading):
+    answer = getattr(getattr(solutions, module), name)
+    result = run_checker(get_exercise(exercise_id), answer)
+    assert not any(misleading in h for h in result.hints), result.hints
+
+
 def test_placeholder_and_crashing_answers_score_zero():
     def placeholder():
         raise NotImplementedError

@@ -15,7 +15,8 @@ never how it was spelled:
  "momentum": 0.9, "nesterov": True}, "loss": "categorical_crossentropy"}
 ```
 
-Unknown dimensions are written as -1.
+Unknown dimensions are written as -1. A leaky ReLU's op also carries its
+`negative_slope` (the layer's, or 0.2 for `activation="leaky_relu"`).
 """
 
 import re
@@ -52,7 +53,6 @@ _KEYS = {
     "Embedding": ("input_dim", "output_dim", "mask_zero"),
     "Reshape": ("target_shape",),
     "UpSampling2D": ("size",),
-    "LeakyReLU": ("negative_slope",),
 }
 _ACTIVATION_LAYERS = {
     "ReLU": "relu",
@@ -106,6 +106,8 @@ def _output_shape(layer):
 def _activation_name(activation):
     if activation is None:
         return "linear"
+    if type(activation).__name__ in _ACTIVATION_LAYERS:  # activation=layers.ReLU()
+        return _ACTIVATION_LAYERS[type(activation).__name__]
     name = getattr(activation, "__name__", None) or type(activation).__name__
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
@@ -118,6 +120,14 @@ def _plain(value):
     if isinstance(value, np.generic):
         return value.item()
     return str(value)
+
+
+def _activation_op(activation):
+    """{"type": "activation", "name": ...}, with the slope of a leaky ReLU."""
+    op = {"type": "activation", "name": _activation_name(activation)}
+    if op["name"] == "leaky_relu":  # the function's default slope is 0.2
+        op["negative_slope"] = float(getattr(activation, "negative_slope", 0.2))
+    return op
 
 
 def _count(weights):
@@ -143,9 +153,9 @@ def _layer_ops(layer):
             }
         ]
     if kind == "Activation":
-        return [{"type": "activation", "name": _activation_name(layer.activation)}]
+        return [_activation_op(layer.activation)]
     if kind in _ACTIVATION_LAYERS:
-        return [{"type": "activation", "name": _ACTIVATION_LAYERS[kind]}]
+        return [_activation_op(layer)]
     op = {
         "type": kind,
         "output": _output_shape(layer),
@@ -159,9 +169,8 @@ def _layer_ops(layer):
     ops = [op]
     activation = getattr(layer, "activation", None)
     if activation is not None and kind not in ("LSTM", "GRU", "SimpleRNN"):
-        name = _activation_name(activation)
-        if name != "linear":
-            ops.append({"type": "activation", "name": name})
+        if _activation_name(activation) != "linear":
+            ops.append(_activation_op(activation))
     elif kind in ("LSTM", "GRU", "SimpleRNN"):
         op["activation"] = _activation_name(activation)
     return ops

@@ -60,6 +60,20 @@ def _strided(description, kind):
     return [(*(op.get(k) for k in keys), act) for op, act in _layers(description, kind)]
 
 
+def _slope_wrong(description):
+    """Whether a LeakyReLU has a slope other than 0.2 (Keras 3's `LeakyReLU()` is 0.3)."""
+    return any(
+        abs(op.get("negative_slope", 0.2) - 0.2) > 1e-6
+        for op in description.get("ops") or []
+        if op.get("name") == "leaky_relu"
+    )
+
+
+_SLOPE_HINT = (
+    "Escribe la pendiente: layers.LeakyReLU(0.2) (sin argumento, en Keras 3 es 0.3)."
+)
+
+
 def _model_or_none(answer, *args):
     import keras
 
@@ -84,17 +98,21 @@ def _dense_params(sizes):
 
 
 def _probe_ae_denso(answer, seed):
+    import keras
+
     found = []
     for shape, latent, units in _ae_configs(seed):
         model = _model_or_none(answer, shape, latent, units)
         if model is None:
             return {"model": False}
-        entry = {"model": describe_model(model)}
-        for name in ("encoder", "decoder"):
+        entry = {"model": describe_model(model), "named": True}
+        nested = [layer for layer in model.layers if isinstance(layer, keras.Model)]
+        for i, name in enumerate(("encoder", "decoder")):
             try:
                 entry[name] = describe_model(model.get_layer(name))
-            except ValueError:
-                entry[name] = None
+            except ValueError:  # other names: judge the two submodels, in order
+                entry["named"] = False
+                entry[name] = describe_model(nested[i]) if len(nested) == 2 else None
         images = np.random.default_rng(seed).random((4, *shape)).astype("float32")
         entry["outputs"] = to_numpy(model(images, training=False)).astype("float64")
         found.append(entry)
@@ -108,6 +126,7 @@ def _judge_ae_denso(data, seed):
     relu_code = sigmoid_missing = not_reversed = False
     for (shape, latent, units), entry in zip(_ae_configs(seed), data["configs"]):
         encoder, decoder = entry.get("encoder"), entry.get("decoder")
+        nested &= entry.get("named") is not False
         if not encoder or not decoder:
             nested = encoder_ok = decoder_ok = params_ok = False
             continue
@@ -174,7 +193,9 @@ def _judge_ae_denso(data, seed):
         Case(
             "número de parámetros",
             params_ok,
-            "Sólo capas Dense (y Flatten/Reshape, sin parámetros) en el codificador y el decodificador.",
+            decoder_hint
+            if not_reversed
+            else "Sólo capas Dense (y Flatten/Reshape, sin parámetros) en el codificador y el decodificador.",
         ),
         Case(
             "compilado con Adam y binary_crossentropy",
@@ -313,6 +334,7 @@ def _judge_ae_residuos(data, seed):
     x, rebuilt = _residual_inputs(seed)
     expected = ((x - rebuilt) ** 2).reshape(len(x), -1).sum(axis=1)
     got = data.get("images") if isinstance(data, dict) else None
+    vectors = data.get("vectors") if isinstance(data, dict) else None
     shaped = got is not None and np.shape(got) == (len(x),)
     if shaped and _close(got, expected / x[0].size):
         hint = (
@@ -331,8 +353,10 @@ def _judge_ae_residuos(data, seed):
         Case("r = ||x − x̂||²", shaped and _close(got, expected), hint, weight=2.0),
         Case(
             "funciona también con vectores (n, 36)",
-            _close(data.get("vectors") if isinstance(data, dict) else None, expected),
-            "No supongas imágenes 4-D: aplana cada ejemplo (reshape(len(x), -1)).",
+            _close(vectors, expected),
+            hint  # it runs on vectors, the value is what is wrong
+            if np.shape(vectors) == (len(x),)
+            else "No supongas imágenes 4-D: aplana cada ejemplo (reshape(len(x), -1)).",
         ),
     ]
 
@@ -384,7 +408,7 @@ def _judge_gan_generador(data, seed):
     if not isinstance(data, dict) or not data.get("model"):
         return not_a_model("Termina con `return model`.")
     start_ok = upsample_ok = output_ok = params_ok = True
-    sigmoid_missing = leaky_missing = False
+    sigmoid_missing = leaky_missing = slope_wrong = False
     for (latent, (first, second)), entry in zip(
         _generator_configs(seed), data["configs"]
     ):
@@ -402,6 +426,7 @@ def _judge_gan_generador(data, seed):
             (count, [4, 4], [2, 2], "same", "leaky_relu") for count in (first, second)
         ]
         leaky_missing |= any(act != "leaky_relu" for *_, act in got)
+        slope_wrong |= _slope_wrong(description)
         convs = _layers(description, "Conv2D")
         outputs = np.asarray(entry.get("outputs"))
         last = [
@@ -427,9 +452,11 @@ def _judge_gan_generador(data, seed):
         ),
         Case(
             "dos Conv2DTranspose(f, 4, strides=2, padding='same') con LeakyReLU",
-            upsample_ok,
+            upsample_ok and not slope_wrong,
             "Cada LeakyReLU(0.2) va detrás de su Conv2DTranspose."
             if leaky_missing
+            else _SLOPE_HINT
+            if slope_wrong
             else "Cada Conv2DTranspose(f, 4, strides=2, padding='same') duplica alto y "
             "ancho: 7 → 14 → 28, con f = filtros[0] y luego filtros[1].",
             weight=2.0,
@@ -480,18 +507,21 @@ def _judge_gan_discriminador(data, seed):
     if not isinstance(data, dict) or not data.get("model"):
         return not_a_model("Termina con `return model`.")
     convs_ok = logit_ok = params_ok = True
-    sigmoid = False
+    sigmoid = slope_wrong = False
     for (first, second), entry in zip(_discriminator_configs(seed), data["configs"]):
         description = entry["description"]
         got = _strided(description, "Conv2D")
         convs_ok &= got == [
             (count, [4, 4], [2, 2], "same", "leaky_relu") for count in (first, second)
         ]
+        slope_wrong |= _slope_wrong(description)
+        dropouts = [op.get("rate") for op, _ in _layers(description, "Dropout")]
         dense = _layers(description, "Dense")
         outputs = np.asarray(entry.get("outputs"))
         logit_ok &= [(op.get("units"), act) for op, act in dense] == [
             (1, "linear")
         ] and outputs.shape == (3, 1)
+        logit_ok &= len(dropouts) == 1 and abs((dropouts[0] or 0) - 0.3) < 1e-9
         sigmoid |= bool(dense) and dense[-1][1] == "sigmoid"
         weights = 16 * first + 16 * first * second + 49 * second + 1
         params_ok &= description.get("params") in (weights, weights + first + second)
@@ -499,13 +529,15 @@ def _judge_gan_discriminador(data, seed):
         Case("devuelve un modelo de Keras", True),
         Case(
             "dos Conv2D(f, 4, strides=2, padding='same') con LeakyReLU",
-            convs_ok,
-            "Cada Conv2D(f, 4, strides=2, padding='same') va seguida de LeakyReLU(0.2); "
+            convs_ok and not slope_wrong,
+            _SLOPE_HINT
+            if slope_wrong and convs_ok
+            else "Cada Conv2D(f, 4, strides=2, padding='same') va seguida de LeakyReLU(0.2); "
             "f = filtros[0] y luego filtros[1].",
             weight=2.0,
         ),
         Case(
-            "un logit por imagen: Dense(1) sin activación",
+            "Flatten, Dropout(0.3) y un logit por imagen: Dense(1) sin activación",
             logit_ok,
             "Devuelve logits: la última Dense(1) sin activación (las pérdidas usan from_logits=True)."
             if sigmoid

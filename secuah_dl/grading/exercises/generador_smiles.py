@@ -61,11 +61,18 @@ def _judge_tokens(data, seed):
     cases = []
     for i, text in enumerate(inputs[: len(hints)]):
         got = data[i] if isinstance(data, list) and i < len(data) else None
+        glued = [
+            t
+            for t in got or []
+            if len(t) == 2 and t.isalpha() and t not in ("Cl", "Br")
+        ]
         cases.append(
             Case(
                 f"tokeniza {text}",
                 got == smiles.SmilesTokenizer.tokenize(text),
-                hints[i],
+                f"Solo Cl y Br son átomos de dos letras fuera de corchetes: '{glued[0]}' son dos tokens."
+                if glued
+                else hints[i],
             )
         )
     others = inputs[len(hints) :]
@@ -118,10 +125,17 @@ def _validity_inputs(seed):
 
 
 def _probe_validity(answer, seed):
+    from rdkit import rdBase
+
     out = []
-    for molecules in _validity_inputs(seed):
-        got = call_answer(answer, list(molecules))
-        out.append(float(got) if isinstance(got, (int, float, np.number)) else None)
+    # The probe's invalid SMILES: no RDKit errors in the student's cell.
+    quiet = rdBase.BlockLogs()
+    try:
+        for molecules in _validity_inputs(seed):
+            got = call_answer(answer, list(molecules))
+            out.append(float(got) if isinstance(got, (int, float, np.number)) else None)
+    finally:
+        del quiet
     return out
 
 
@@ -141,13 +155,11 @@ def _judge_validity(data, seed):
     for i, molecules in enumerate(inputs):
         got = data[i] if isinstance(data, list) and i < len(data) else None
         expected = metrics.validity(molecules)
-        hint = (
-            hints[i]
-            if i < len(hints)
-            else (
-                "Devuelve la FRACCIÓN de cadenas válidas (válidas / total), un float entre 0 y 1."
-            )
-        )
+        fraction = "Devuelve la FRACCIÓN de cadenas válidas (válidas / total), un float entre 0 y 1."
+        hint = hints[i] if i < len(hints) and not (got or 0) > 1 else fraction
+        counted = metrics.validity([m or "C" for m in molecules])  # "" as valid
+        if "" in molecules and got is not None and abs(got - counted) < 1e-9:
+            hint = hints[2]
         cases.append(
             Case(
                 f"validez de {molecules[:6]}{'...' if len(molecules) > 6 else ''}",
@@ -316,7 +328,7 @@ def _judge_sampling(data, seed):
         ),
         Case(
             "lleva los estados de un paso al siguiente",
-            all((d[:, _LIMIT:] == -1).all() for d in data),
+            all(((d >= 3).sum(axis=1) <= _LIMIT).all() for d in data),
             "Pasa a paso() los estados que devolvió en la llamada anterior (None solo la primera vez).",
             weight=2.0,
         ),
@@ -465,7 +477,10 @@ def _judge_model(data, seed):
             "salida (lote, longitud, num_tokens) para secuencias de cualquier longitud",
             data.get("output") == [2, 9, vocab]
             and description.get("inputs") == [[-1, -1]],
-            'La entrada es keras.Input(shape=(None,), dtype="int32"): longitud variable.',
+            'La entrada es keras.Input(shape=(None,), dtype="int32"): longitud variable.'
+            if description.get("inputs") != [[-1, -1]]
+            else "Una salida por posición: (lote, longitud, num_tokens); ninguna capa debe "
+            "resumir la secuencia.",
         ),
         Case(
             f"{expected_params:,} parámetros".replace(",", "."),

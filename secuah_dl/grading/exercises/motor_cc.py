@@ -63,19 +63,25 @@ def _judge_espectro(data, seed):
         hint = "amplitud = 2·|np.fft.rfft(senal)| / N: un coseno de amplitud A da un pico de altura A."
     other_f, other_a = data["other"]
     expected_of, expected_oa = _spectrum(other, other_fs)
+    frequencies_ok = (
+        frequencies is not None
+        and frequencies.shape == expected_f.shape
+        and np.allclose(frequencies, expected_f)
+    )
+    amplitude_ok = (
+        shaped
+        and np.allclose(amplitude[bins], amplitudes, rtol=0.05)
+        and np.allclose(amplitude[inner], expected_a[inner], rtol=1e-4, atol=1e-6)
+    )
     return [
         Case(
             "frecuencias en Hz de 0 a fs/2",
-            frequencies is not None
-            and frequencies.shape == expected_f.shape
-            and np.allclose(frequencies, expected_f),
+            frequencies_ok,
             "Usa np.fft.rfftfreq(N, d=1/fs): N//2 + 1 frecuencias, de 0 a fs/2.",
         ),
         Case(
             "un coseno de amplitud A da un pico de altura A",
-            shaped
-            and np.allclose(amplitude[bins], amplitudes, rtol=0.05)
-            and np.allclose(amplitude[inner], expected_a[inner], rtol=1e-4, atol=1e-6),
+            amplitude_ok,
             hint,
             weight=2.0,
         ),
@@ -86,7 +92,9 @@ def _judge_espectro(data, seed):
             and np.allclose(other_f, expected_of)
             and other_a.shape == expected_oa.shape
             and np.allclose(other_a[1:-1], expected_oa[1:-1], rtol=1e-4, atol=1e-6),
-            "No fijes fs ni N: tómalos de los argumentos (N = len(senal)).",
+            "No fijes fs ni N: tómalos de los argumentos (N = len(senal))."
+            if frequencies_ok and amplitude_ok
+            else "Con otra señal (N = 200, fs = 100 Hz) falla lo mismo que arriba.",
         ),
     ]
 
@@ -189,6 +197,8 @@ def _judge_modelo(data, seed):
                 "Con etiquetas one-hot la pérdida es 'categorical_crossentropy' (la 'sparse_' es "
                 "para enteros); el optimizador, keras.optimizers.Adam(learning_rate=0.01)."
             )
+            if compiled and description.get("loss") != "categorical_crossentropy"
+            else "El optimizador es keras.optimizers.Adam(learning_rate=0.01)."
             if compiled
             else "Falta compilar el modelo: model.compile(optimizer=..., loss=..., metrics=['accuracy']).",
         ),
@@ -286,6 +296,15 @@ def _judge_filtros(data, seed):
     shape_hint = "Una fila por filtro: de (256, 1, 8) quita el canal (`[:, 0, :]`) y traspón (`.T`)."
     if got is not None and got.shape == (256, 8):
         shape_hint = "Traspón: una FILA por filtro, (8, 256), no (256, 8)."
+
+    def same(
+        value, expected
+    ):  # (filters, taps) or transposed: the shape case judges that
+        return value is not None and any(
+            value.shape == e.shape and np.allclose(value, e, atol=1e-6)
+            for e in (expected, expected.T)
+        )
+
     return [
         Case(
             "forma (8, 256): una fila por filtro",
@@ -294,18 +313,14 @@ def _judge_filtros(data, seed):
         ),
         Case(
             "los coeficientes de cada filtro",
-            got is not None
-            and got.shape == big.shape
-            and np.allclose(got, big, atol=1e-6),
+            same(got, big),
             "Los coeficientes están en el núcleo de la Conv1D: model.get_layer('conv').get_weights()[0] "
             "(el primer peso; el segundo es el sesgo).",
             weight=2.0,
         ),
         Case(
             "sirve para cualquier Conv1D (4 filtros de 64)",
-            got_small is not None
-            and got_small.shape == small.shape
-            and np.allclose(got_small, small, atol=1e-6),
+            same(got_small, small),
             "No fijes 8 ni 256: toma la forma del núcleo.",
         ),
     ]

@@ -475,6 +475,82 @@ def _perdidas_media_concatenada(logits_reales, logits_falsos):
     return perdida_d / 2, perdida_g
 
 
+def _generador_capa_como_activacion(dim_latente, filtros):
+    # A LeakyReLU layer handed to `activation=` (a student's spelling; Keras accepts it).
+    import keras
+    from keras import layers
+
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(dim_latente,)),
+            layers.Dense(7 * 7 * filtros[0], activation=layers.LeakyReLU(0.2)),
+            layers.Reshape((7, 7, filtros[0])),
+        ]
+    )
+    for f in filtros:
+        model.add(
+            layers.Conv2DTranspose(
+                f, 4, strides=2, padding="same", activation=layers.LeakyReLU(0.2)
+            )
+        )
+    model.add(layers.Conv2D(1, 7, padding="same", activation="sigmoid"))
+    return model
+
+
+def _con_leaky_por_defecto(model):
+    """The same layers with Keras 3's `LeakyReLU()` (slope 0.3, not 0.2)."""
+    import keras
+    from keras import layers
+
+    capas = [
+        layers.LeakyReLU() if isinstance(capa, layers.LeakyReLU) else capa
+        for capa in model.layers
+    ]
+    return keras.Sequential([keras.Input(model.input_shape[1:]), *capas])
+
+
+def _generador_pendiente_por_defecto(dim_latente, filtros):
+    return _con_leaky_por_defecto(construir_generador(dim_latente, filtros))
+
+
+def _discriminador_pendiente_por_defecto(filtros):
+    return _con_leaky_por_defecto(construir_discriminador(filtros))
+
+
+def _discriminador_sin_dropout(filtros):
+    import keras
+    from keras import layers
+
+    model = construir_discriminador(filtros)
+    capas = [c for c in model.layers if not isinstance(c, layers.Dropout)]
+    return keras.Sequential([keras.Input((28, 28, 1)), *capas])
+
+
+def _autoencoder_otros_nombres(forma, dim_latente, unidades):
+    # Right network, submodels named in Spanish: only the names case fails.
+    import keras
+    from keras import layers
+
+    encoder = keras.Sequential(
+        [keras.Input(shape=forma), layers.Flatten()]
+        + [layers.Dense(u, activation="relu") for u in unidades]
+        + [layers.Dense(dim_latente)],
+        name="codificador",
+    )
+    decoder = keras.Sequential(
+        [keras.Input(shape=(dim_latente,))]
+        + [layers.Dense(u, activation="relu") for u in reversed(unidades)]
+        + [
+            layers.Dense(int(np.prod(forma)), activation="sigmoid"),
+            layers.Reshape(forma),
+        ],
+        name="decodificador",
+    )
+    model = keras.Sequential([encoder, decoder])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    return model
+
+
 REFERENCE = {
     "ae_denso": construir_autoencoder,
     "vae_muestreo": muestreo,
@@ -491,7 +567,11 @@ ALTERNATIVES = {
     "vae_muestreo": [_muestreo_keras, _muestreo_sigma],
     "vae_kl": [_kl_keras, _kl_por_bucle],
     "ae_residuos": [_residuos_bucle, _residuos_keras],
-    "gan_generador": [_generador_funcional, _generador_lista],
+    "gan_generador": [
+        _generador_funcional,
+        _generador_lista,
+        _generador_capa_como_activacion,
+    ],
     "gan_discriminador": [_discriminador_funcional, _discriminador_con_sesgo],
     "gan_perdidas": [_perdidas_numpy, _perdidas_funcion],
 }
@@ -503,6 +583,7 @@ WRONG = {
         (_autoencoder_sin_compilar, "compílalo"),
         (_autoencoder_codigo_relu, "lineal: sin activación"),
         (_autoencoder_sin_invertir, "orden inverso"),
+        (_autoencoder_otros_nombres, "name='encoder'"),
     ],
     "vae_muestreo": [
         (_muestreo_varianza, "no exp(log_var)"),
@@ -519,10 +600,13 @@ WRONG = {
     "gan_generador": [
         (_generador_sin_sigmoid, "activation='sigmoid'"),
         (_generador_sin_leaky, "LeakyReLU(0.2) va detrás"),
+        (_generador_pendiente_por_defecto, "Escribe la pendiente"),
     ],
     "gan_discriminador": [
         (_discriminador_sigmoid, "Devuelve logits"),
         (_discriminador_sin_stride, "strides=2"),
+        (_discriminador_pendiente_por_defecto, "Escribe la pendiente"),
+        (_discriminador_sin_dropout, "layers.Dropout(0.3)"),
     ],
     "gan_perdidas": [
         (_perdidas_saturante, "NO saturante"),

@@ -404,7 +404,36 @@ REFERENCE = {
     "smiles_modelo": construir_generador,
 }
 
+
 # Other correct answers, written differently: each must get full marks.
+def _tokens_mayuscula_minuscula(smiles):
+    # [A-Z][a-z]? glues an aliphatic atom to the aromatic one after it ('Oc').
+    import re
+
+    return re.findall(r"\[[^\]]+\]|%\d\d|[A-Z][a-z]?|[a-z]|\d|[^A-Za-z\d]", smiles)
+
+
+def _muestrear_guarda_end(paso, num_moleculas, temperatura, longitud_maxima):
+    # Carries the states, but keeps the <end> it draws.
+    rng = np.random.default_rng(0)
+    tokens, estados = np.ones(num_moleculas, dtype=int), None
+    salida = [[] for _ in range(num_moleculas)]
+    terminada = np.zeros(num_moleculas, dtype=bool)
+    for _ in range(longitud_maxima):
+        logits, estados = paso(tokens, estados)
+        z = np.asarray(logits, dtype="float64") / temperatura
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        tokens = np.array([rng.choice(len(fila), p=fila) for fila in p])
+        for i, t in enumerate(tokens):
+            if not terminada[i]:
+                salida[i].append(int(t))
+                terminada[i] = t == 2
+        if terminada.all():
+            break
+    return salida
+
+
 ALTERNATIVES = {
     "smiles_tokens": [_tokenizar_finditer],
     "smiles_validez": [_validez_bucle],
@@ -419,6 +448,7 @@ WRONG = {
         (_tokens_por_caracter, "Cl y Br son UN token"),
         (_tokens_sin_corchetes, "'[nH]'"),
         (_tokens_sin_porcentaje, "'%10'"),
+        (_tokens_mayuscula_minuscula, "'Oc' son dos tokens"),
     ],
     "smiles_validez": [
         (_validez_cuenta, "FRACCIÓN"),
@@ -434,6 +464,7 @@ WRONG = {
         (_muestrear_sin_estados, "los estados que devolvió"),
         (_muestrear_multiplica, "softmax(logits / temperatura)"),
         (_muestrear_sigue_tras_end, "no añadas nada más después"),
+        (_muestrear_guarda_end, "ni el <start> inicial (1) ni el <end> (2)"),
     ],
     "smiles_modelo": [
         (_generador_softmax, "SIN softmax"),
