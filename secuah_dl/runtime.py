@@ -525,6 +525,10 @@ def _set_precision(strategy, policy=None):
 def seed_everything(seed=0, *, deterministic=False):
     """Seeds Python, NumPy and the Keras backend in one call.
 
+    Unseeded `keras.random` calls repeat after it only on Keras >= 3.13 (older
+    versions keep their global seed generator); the package's own layers
+    always pass a `keras.random.SeedGenerator`.
+
     Args:
         seed: int. The seed. Defaults to `0`.
         deterministic: bool. Also turn on TensorFlow op determinism, so that
