@@ -4,7 +4,7 @@ import importlib
 
 _INSTALL_HINTS = {
     "tensorflow": (
-        "secuah_dl needs TensorFlow >= 2.16 for its tf.data pipelines. "
+        "secuah_dl needs TensorFlow >= 2.19 for its tf.data pipelines. "
         "Colab already has it. On a CPU-only machine run "
         "`pip install 'secuah_dl[cpu]'` (tensorflow-cpu, about half the size); "
         "with an NVIDIA GPU run `pip install 'secuah_dl[gpu]'`."
