@@ -73,7 +73,7 @@ def _judge_pesos_and(data, seed):
 def _perceptron(x, y, epochs, eta, mistake=None):
     """The rule of the statement, or one of the usual mistakes."""
     w, b = np.zeros(x.shape[1]), 0.0
-    for _ in range(1 if mistake == "una_epoca" else epochs):
+    for _ in range({"una_epoca": 1, "una_menos": epochs - 1}.get(mistake, epochs)):
         dw, db = np.zeros_like(w), 0.0
         for xi, yi in zip(x, y):
             z = xi @ w + b
@@ -95,6 +95,7 @@ _RULE_HINTS = {
     "umbral": "El escalón vale 1 cuando w·x + b ≥ 0 (incluido el 0).",
     "delta": "El error usa la salida del escalón ŷ ∈ {0, 1}, no w·x + b.",
     "una_epoca": "Repite el recorrido de los ejemplos `epocas` veces.",
+    "una_menos": "Te falta una época: recorre los ejemplos exactamente `epocas` veces.",
 }
 
 
@@ -102,15 +103,21 @@ def _rule_inputs(seed):
     rng = np.random.default_rng(seed)
     n, d = int(rng.integers(6, 11)), int(rng.integers(2, 5))
     x = rng.normal(size=(n, d)).round(2)
-    y = (x @ rng.normal(size=d) + rng.normal() >= 0).astype("int64")
+    score = x @ rng.normal(size=d) + rng.normal()
+    y = (score >= np.median(score)).astype("int64")  # both classes: w moves in epoch 1
+    epochs, eta = int(rng.integers(2, 6)), float(rng.choice([0.5, 1.0]))
+    while epochs > 1 and _same_rule(
+        *_perceptron(x, y, epochs - 1, eta), _perceptron(x, y, epochs, eta)
+    ):
+        epochs -= 1  # the last epoch must change w, or one epoch fewer would pass
     return [
         ("AND, 10 épocas, η = 0.1", _AND_X.copy(), _AND_Y.copy(), 10, 0.1),
         (
             f"{n} puntos en {d} dimensiones",
             x,
             y,
-            int(rng.integers(2, 6)),
-            float(rng.choice([0.5, 1.0])),
+            epochs,
+            eta,
         ),
     ]
 

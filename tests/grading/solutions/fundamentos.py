@@ -307,6 +307,10 @@ def _perceptron_umbral_estricto(x, y, epocas, eta):
     return w, b
 
 
+def _perceptron_una_epoca_menos(x, y, epocas, eta):
+    return entrenar_perceptron(x, y, epocas - 1, eta)  # range(1, epocas)
+
+
 def _conv_suma(imagen):
     return convolucion_media(imagen) * 9
 
@@ -446,6 +450,7 @@ WRONG = {
         (_perceptron_por_lotes, "CADA ejemplo"),
         (_perceptron_delta, "salida del escalón"),
         (_perceptron_umbral_estricto, "incluido el 0"),
+        (_perceptron_una_epoca_menos, "`epocas` veces"),
     ],
     "conv_media_3x3": [
         (_conv_suma, "divide entre 9"),
