@@ -75,18 +75,16 @@ def _judge_ventanas(data, seed):
     )
     short_inputs, short_targets = data["short"]
     short_past, short_target = _windows(np.arange(30.0), 6, 3)
+    main = _same(inputs, past) and _same(targets, target)
     return [
         Case("devuelve (X, Y) con una ventana por origen", shaped, count_hint),
-        Case(
-            "entradas y objetivos de cada ventana",
-            _same(inputs, past) and _same(targets, target),
-            first_hint,
-            weight=2.0,
-        ),
+        Case("entradas y objetivos de cada ventana", main, first_hint, weight=2.0),
         Case(
             "usa los argumentos pasado y futuro",
             _same(short_inputs, short_past) and _same(short_targets, short_target),
-            "No fijes 48 y 24 dentro de la función: usa los parámetros pasado y futuro.",
+            "No fijes 48 y 24 dentro de la función: usa los parámetros pasado y futuro."
+            if main
+            else first_hint,
         ),
     ]
 
@@ -247,7 +245,7 @@ def _judge_modelo(data, seed):
     if described is None:
         return not_a_model()
     description, output = described["model"], described["output"]
-    inputs = sorted(tuple(s[1:]) for s in description["inputs"] or [])
+    inputs = [tuple(s[1:]) for s in description["inputs"] or []]
     convs = probes.ops_of(description, "Conv1D")
     ops = description["ops"]
     conv_index = next((i for i, op in enumerate(ops) if op["type"] == "Conv1D"), None)
@@ -260,9 +258,12 @@ def _judge_modelo(data, seed):
     other_convs = probes.ops_of(other["model"], "Conv1D") if other["model"] else []
     return [
         Case(
-            "dos entradas: historia (48 horas) y calendario (6 números)",
-            inputs in ([(6,), (48,)], [(6,), (48, 1)]),
-            "El modelo tiene DOS entradas: keras.Input(shape=(48,)) para la historia "
+            "dos entradas, en orden: historia (48 horas) y calendario (6 números)",
+            inputs in ([(48,), (6,)], [(48, 1), (6,)]),
+            "Las entradas van en el orden de los datos, [historia, calendario]: "
+            "keras.Model([historia, calendario], salida)."
+            if sorted(inputs) in ([(6,), (48,)], [(6,), (48, 1)])
+            else "El modelo tiene DOS entradas: keras.Input(shape=(48,)) para la historia "
             "y keras.Input(shape=(6,)) para el calendario; créalo con "
             "keras.Model([historia, calendario], salida).",
         ),
@@ -308,7 +309,10 @@ def _judge_modelo(data, seed):
             and other_convs[0].get("kernel_size") in ([width], width)
             and other["model"].get("params") == _params(width),
             "La anchura de los filtros es el argumento `anchura`: no fijes 48 dentro "
-            "de la función.",
+            "de la función."
+            if [op.get("kernel_size") for op in other_convs] not in ([[width]], [width])
+            else "Revisa la arquitectura: Conv1D(32, anchura) → Flatten → Concatenate → "
+            "Dense(64) → Dense(24).",
         ),
         Case(
             "compilado con Adam (0,003) y pérdida 'mse'",

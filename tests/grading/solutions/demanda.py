@@ -221,6 +221,15 @@ def _modelo_mae(anchura):
     return model
 
 
+def _modelo_entradas_al_reves(anchura):
+    import keras
+
+    model = construir_modelo(anchura)  # the data feed (historia, calendario): fit fails
+    model = keras.Model(model.inputs[::-1], model.outputs)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=3e-3), loss="mse")
+    return model
+
+
 REFERENCE = {
     "demanda_ventanas": hacer_ventanas,
     "demanda_mape": mape,
@@ -259,5 +268,6 @@ WRONG = {
         (_modelo_anchura_fija, "no fijes 48"),
         (_modelo_sin_compilar, "Falta compilar"),
         (_modelo_mae, "loss='mse'"),
+        (_modelo_entradas_al_reves, "[historia, calendario]"),
     ],
 }
