@@ -264,6 +264,13 @@ def _judge_cnn(data, seed):
             "layers.Dense(num_clases, activation='softmax').",
         ),
         Case(
+            "empieza escalando los píxeles (Rescaling)",
+            "Rescaling" in types[: (convolutions or [len(types)])[0]],
+            "Las imágenes llegan en [0, 255]: empieza con layers.Rescaling(1 / 255), "
+            "antes de la primera Conv2D.",
+            weight=0.5,
+        ),
+        Case(
             "capas convolucionales con pooling",
             pooled,
             "Una CNN usa layers.Conv2D(filtros, 3, activation='relu') seguida de "

@@ -194,6 +194,22 @@ def _cnn_enorme(forma_entrada, num_clases):
     return modelo
 
 
+def _cnn_sin_rescaling(forma_entrada, num_clases):
+    import keras
+
+    modelo = keras.Sequential(
+        [
+            keras.Input(shape=forma_entrada),
+            keras.layers.Conv2D(16, 3, activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(num_clases, activation="softmax"),
+        ]
+    )
+    modelo.compile(optimizer="adam", loss="categorical_crossentropy")
+    return modelo
+
+
 REFERENCE = {
     "piel_umbral": umbral_para_sensibilidad,
     "piel_auc": auc_trapecios,
@@ -227,5 +243,6 @@ WRONG = {
         (_cnn_solo_densas, "Conv2D"),
         (_cnn_sin_compilar, "Falta compilar"),
         (_cnn_enorme, "parámetros"),
+        (_cnn_sin_rescaling, "empieza con layers.Rescaling(1 / 255)"),
     ],
 }
