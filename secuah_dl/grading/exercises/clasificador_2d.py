@@ -194,8 +194,8 @@ def _judge_one_hot(data, seed):
 def _accuracy_inputs(seed):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(30, 60))
-    labels = rng.integers(0, 2, size=n)
-    return np.eye(2)[labels], rng.dirichlet([1, 1], size=n)
+    labels = rng.integers(0, 3, size=n)  # 3 classes: any num_clases, not only 2
+    return np.eye(3)[labels], rng.dirichlet([1, 1, 1], size=n)
 
 
 def _number(value):
@@ -221,7 +221,8 @@ def _judge_exactitud(data, seed):
         Case(
             "devuelve un número entre 0 y 1",
             number and 0.0 <= value <= 1.0,
-            "Devuelve la fracción de aciertos como float (por ejemplo con np.mean), no el número de aciertos.",
+            "Devuelve la fracción de aciertos como float (por ejemplo con np.mean), no el "
+            "número de aciertos ni un porcentaje.",
         ),
         Case(
             "coincide con la fracción de aciertos",

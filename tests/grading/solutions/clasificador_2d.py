@@ -253,7 +253,9 @@ def _exactitud_aciertos(y_one_hot, probabilidades):
 
 
 def _exactitud_sin_argmax(y_one_hot, probabilidades):
-    return float(np.mean(np.round(probabilidades) == y_one_hot)) * 0.5
+    return float(
+        np.mean(np.round(probabilidades) == y_one_hot)
+    )  # right only with 2 classes
 
 
 REFERENCE = {
