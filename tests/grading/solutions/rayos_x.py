@@ -286,7 +286,7 @@ WRONG = {
     ],
     "transfer_ajuste_fino": [
         (_ajuste_sin_recompilar, "volver a compilar"),
-        (_ajuste_tasa_grande, "learning_rate=1e-5"),
+        (_ajuste_tasa_grande, "Usa una tasa muy pequeña"),  # it did recompile
         (_ajuste_bn_entrenando, "BatchNormalization"),
         (_ajuste_cabeza_nueva, "no construyas otra cabeza"),
     ],
