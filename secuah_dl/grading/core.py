@@ -265,6 +265,16 @@ _KERAS2 = (
         "metrics=['accuracy'])`.",
     ),
     (
+        r"required positional argument: 'pool_size'",
+        "En Keras 3 `AveragePooling2D` no tiene tamaño por defecto (en Keras 2 era 2 × 2): "
+        "escribe `layers.AveragePooling2D(2)`.",
+    ),
+    (
+        r"target\.ndim - 1|same shape up until the last dimension",
+        "`sparse_categorical_crossentropy` es para etiquetas enteras (0, 1, 2…); con "
+        "etiquetas one-hot la pérdida es `'categorical_crossentropy'`.",
+    ),
+    (
         r"fit_generator|evaluate_generator|predict_generator",
         "En Keras 3, `fit`, `evaluate` y `predict` aceptan directamente un "
         "`tf.data.Dataset` o un generador (`fit_generator` ya no existe).",
@@ -273,7 +283,7 @@ _KERAS2 = (
 
 
 def keras2_hint(message):
-    """A Spanish hint for an error caused by a Keras 2 spelling, if any.
+    """A Spanish hint for an error caused by a Keras 2 spelling (or a usual slip), if any.
 
     Args:
         message: str. The error text (type and message).
@@ -288,7 +298,9 @@ def keras2_hint(message):
 
 
 def _error_message(error):
-    last = traceback.format_exception_only(type(error), error)[-1].strip()
+    # Not format_exception_only()[-1]: JAX appends a note ("For simplicity, JAX has
+    # removed its internal frames...") that would hide the error itself.
+    last = f"{type(error).__name__}: {error}".strip()
     if len(last) > 400:
         last = last[:400] + "…"
     hint = keras2_hint(last)

@@ -358,6 +358,13 @@ def _lenet_max_pooling():
     )
 
 
+def _lenet_pooling_keras2():
+    from keras import layers
+
+    layers.AveragePooling2D()  # Keras 2 defaulted to 2 x 2; Keras 3 has no default
+    return _lenet_max_pooling()
+
+
 def _lenet_same_relu():
     import keras
     from keras import layers
@@ -465,6 +472,7 @@ WRONG = {
     ],
     "lenet5_keras": [
         (_lenet_max_pooling, "AveragePooling2D"),
+        (_lenet_pooling_keras2, "no tiene tamaño por defecto"),
         (_lenet_same_relu, "Activación: tanh"),
         (_lenet_entrada_28, "keras.Input(shape=(32, 32, 1))"),
     ],

@@ -174,6 +174,12 @@ def _cnn_sin_compilar(forma_entrada, num_clases):
     )
 
 
+def _cnn_sparse(forma_entrada, num_clases):
+    modelo = _cnn_sin_compilar(forma_entrada, num_clases)
+    modelo.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return modelo
+
+
 def _cnn_enorme(forma_entrada, num_clases):
     import keras
 
@@ -244,5 +250,6 @@ WRONG = {
         (_cnn_sin_compilar, "Falta compilar"),
         (_cnn_enorme, "parámetros"),
         (_cnn_sin_rescaling, "empieza con layers.Rescaling(1 / 255)"),
+        (_cnn_sparse, "con etiquetas one-hot la pérdida es"),
     ],
 }
