@@ -36,18 +36,34 @@ def _highest_threshold(labels, scores, target):
     return float(positives[int(np.ceil(target * len(positives) - 1e-9)) - 1])
 
 
+# Four malignant in a row: a vertical stretch of the ROC whose inner thresholds
+# sklearn's roc_curve drops by default (drop_intermediate=True). Objetivo 0.5 → 0.8.
+_RUN = (np.array([0, 1, 1, 1, 1, 0, 0]), np.array([0.95, 0.9, 0.8, 0.7, 0.6, 0.5, 0.3]))
+
+
 def _probe_umbral(answer, seed):
     labels, scores = _scores(seed)
     return [
         _number(call_answer(answer, labels.copy(), scores.copy(), t)) for t in _TARGETS
-    ]
+    ] + [_number(call_answer(answer, _RUN[0].copy(), _RUN[1].copy(), 0.5))]
 
 
 def _judge_umbral(data, seed):
     labels, scores = _scores(seed)
     values = (
-        data if isinstance(data, list) and len(data) == len(_TARGETS) else [None] * 2
+        data
+        if isinstance(data, list) and len(data) == len(_TARGETS) + 1
+        else [None] * 3
     )
+    run = [
+        Case(
+            "varias malignas seguidas: el umbral más alto con sensibilidad ≥ 0.5",
+            values[-1] is not None and np.isclose(values[-1], 0.8),
+            "Entre los umbrales que cumplen la sensibilidad, quédate con el MÁS ALTO (con "
+            "sklearn.metrics.roc_curve, pasa drop_intermediate=False: si no, se salta umbrales).",
+            weight=0.5,
+        )
+    ]
     cases = []
     for target, value in zip(_TARGETS, values):
         reached = value is not None and np.mean(scores[labels == 1] >= value) >= target
@@ -68,7 +84,7 @@ def _judge_umbral(data, seed):
                 "pierdes la mínima especificidad.",
             )
         )
-    return cases
+    return cases + run
 
 
 # ---------------------------------------------------------------- AUC

@@ -124,6 +124,13 @@ def _umbral_sin_cumplir(y_real, prob_maligno, objetivo):
     return 0.8  # "un umbral alto es más prudente": pierde malignas
 
 
+def _umbral_roc_curve(y_real, prob_maligno, objetivo):
+    from sklearn.metrics import roc_curve
+
+    _, tpr, umbrales = roc_curve(y_real, prob_maligno)  # drops inner thresholds
+    return float(umbrales[np.argmax(tpr >= objetivo)])
+
+
 def _auc_rectangulos(fpr, tpr):
     fpr, tpr = np.asarray(fpr), np.asarray(tpr)
     return float(np.sum(np.diff(fpr) * tpr[1:]))
@@ -236,6 +243,7 @@ WRONG = {
     "piel_umbral": [
         (_umbral_minimo, "MÁS ALTO"),
         (_umbral_sin_cumplir, "baja el umbral"),
+        (_umbral_roc_curve, "drop_intermediate=False"),
     ],
     "piel_auc": [
         (_auc_rectangulos, "trapecios, no rectángulos"),
