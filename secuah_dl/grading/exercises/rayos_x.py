@@ -388,6 +388,8 @@ def _judge_sens_esp(data, seed):
                 np.isclose(got[0], sensitivity[index]),
                 "Sensibilidad = VP / (VP + FN): divide entre la FILA de la clase real, no la columna."
                 if np.isclose(got[0], by_column)
+                else "Devuelve fracciones entre 0 y 1, no porcentajes."
+                if np.isclose(got[0], 100 * sensitivity[index])
                 else "Sensibilidad = VP / (VP + FN), con la fila de la clase real (filas = real).",
             )
         )

@@ -258,6 +258,11 @@ def _esp_mal(matriz, clase):
     return sens, 1 - sens
 
 
+def _sens_esp_porcentaje(matriz, clase):
+    sensibilidad, especificidad = sensibilidad_especificidad(matriz, clase)
+    return 100 * sensibilidad, 100 * especificidad
+
+
 REFERENCE = {
     "transfer_clasificador": construir_clasificador,
     "transfer_ajuste_fino": ajuste_fino,
@@ -297,5 +302,6 @@ WRONG = {
     "transfer_sens_esp": [
         (_sens_por_columna, "FILA de la clase real"),
         (_esp_mal, "Especificidad = VN / (VN + FP)"),
+        (_sens_esp_porcentaje, "no porcentajes"),
     ],
 }
