@@ -275,6 +275,11 @@ _KERAS2 = (
         "etiquetas one-hot la pérdida es `'categorical_crossentropy'`.",
     ),
     (
+        r"invalid value for `units`, expected a positive integer",
+        "`units` debe ser un `int` de Python: `np.prod(forma)` da un entero de NumPy (y `/` "
+        "un float), que Keras 3 rechaza; escribe `int(np.prod(forma))`.",
+    ),
+    (
         r"fit_generator|evaluate_generator|predict_generator",
         "En Keras 3, `fit`, `evaluate` y `predict` aceptan directamente un "
         "`tf.data.Dataset` o un generador (`fit_generator` ya no existe).",

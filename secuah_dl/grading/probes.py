@@ -238,12 +238,32 @@ def compile_info(model):
     return info
 
 
-def describe_model(model):
+def _traced(model, input_shape, dtype):
+    """A functional view of a subclassed model (its layers in call order), or None."""
+    import keras
+
+    try:
+        _ = model.inputs  # Sequential or functional: described as it is
+        return None
+    except (AttributeError, ValueError):
+        pass
+    try:
+        inputs = keras.Input(shape=input_shape, dtype=dtype)
+        return keras.Model(inputs, model.call(inputs))
+    except Exception:  # noqa: BLE001 - a call that cannot be traced
+        return None
+
+
+def describe_model(model, input_shape=None, dtype="float32"):
     """What a Keras model computes, independent of how it was written.
 
     Args:
         model: `keras.Model` (Sequential, functional or subclassed and
             built).
+        input_shape: tuple or None. When given, a subclassed model is traced
+            on `keras.Input(input_shape, dtype=dtype)`, so its layers are
+            seen in the order `call` uses them. Defaults to `None`.
+        dtype: str. The input's dtype for that trace. Defaults to `"float32"`.
 
     Returns:
         dict with `class`, `inputs` and `outputs` (shapes), `params`,
@@ -259,13 +279,14 @@ def describe_model(model):
         raise TypeError(
             f"Se esperaba un keras.Model y se recibió {type(model).__name__}."
         )
+    view = (_traced(model, input_shape, dtype) if input_shape else None) or model
     try:
-        inputs = [_shape(tuple(t.shape)) for t in model.inputs]
-        outputs = [_shape(tuple(t.shape)) for t in model.outputs]
+        inputs = [_shape(tuple(t.shape)) for t in view.inputs]
+        outputs = [_shape(tuple(t.shape)) for t in view.outputs]
     except (AttributeError, ValueError, TypeError):
         inputs = outputs = None
     ops = []
-    for layer in model.layers:
+    for layer in view.layers:
         ops += _layer_ops(layer)
     description = {
         "class": type(model).__name__,

@@ -383,7 +383,7 @@ def _probe_gan_generador(answer, seed):
         noise = np.random.default_rng(seed).normal(size=(3, latent)).astype("float32")
         found.append(
             {
-                "description": describe_model(model),
+                "description": describe_model(model, (latent,)),
                 "outputs": to_numpy(model(noise, training=False)).astype("float64"),
             }
         )
@@ -496,7 +496,7 @@ def _probe_gan_discriminador(answer, seed):
             return {"model": False}
         found.append(
             {
-                "description": describe_model(model),
+                "description": describe_model(model, (28, 28, 1)),
                 "outputs": to_numpy(model(images, training=False)).astype("float64"),
             }
         )

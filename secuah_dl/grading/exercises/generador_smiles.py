@@ -407,7 +407,7 @@ def _probe_model(answer, seed):
     model = call_answer(answer, vocab, embedding, units)
     if not isinstance(model, keras.Model):
         return {"is_model": False}
-    data = {"is_model": True, "description": describe_model(model)}
+    data = {"is_model": True, "description": describe_model(model, (None,), "int32")}
     tokens = np.random.default_rng(seed).integers(0, vocab, size=(2, 9))
     try:
         data["output"] = [int(d) for d in model.predict_on_batch(tokens).shape]

@@ -122,7 +122,7 @@ def _probe_modelo(answer, seed):
         except Exception:  # noqa: BLE001 - a model that cannot take the windows
             output = None
         seen[f"{length}_{classes}"] = {
-            "model": probes.describe_model(model),
+            "model": probes.describe_model(model, (length, 1)),
             "output": output,
         }
     return seen
@@ -287,15 +287,35 @@ def _probe_filtros(answer, seed):
             seen.append(np.asarray(call_answer(answer, model), dtype="float64"))
         except (TypeError, ValueError):
             seen.append(None)
+        except IndexError:  # model.layers[0]: the Input of a functional model
+            seen.append("índice")
     return seen
 
 
 def _judge_filtros(data, seed):
     big, small = (kernel[:, 0, :].T for kernel in _kernels(seed))
-    got, got_small = data
+    by_index = any(isinstance(d, str) for d in data)  # it took model.layers[0]
+    got, got_small = (None if isinstance(d, str) else d for d in data)
     shape_hint = "Una fila por filtro: de (256, 1, 8) quita el canal (`[:, 0, :]`) y traspón (`.T`)."
     if got is not None and got.shape == (256, 8):
         shape_hint = "Traspón: una FILA por filtro, (8, 256), no (256, 8)."
+    values_hint = (
+        "Los coeficientes están en el núcleo de la Conv1D: model.get_layer('conv').get_weights()[0] "
+        "(el primer peso; el segundo es el sesgo)."
+    )
+    if by_index:
+        shape_hint = values_hint = (
+            "Busca la capa por su nombre, modelo.get_layer('conv'): en un modelo "
+            "funcional, modelo.layers[0] es la entrada."
+        )
+    elif (
+        got is not None
+        and got.shape == (8, 256)
+        and np.allclose(got, big.T.reshape(8, 256))
+    ):
+        values_hint = (
+            "`reshape` no traspone, reordena los números: usa `nucleo[:, 0, :].T`."
+        )
 
     def same(
         value, expected
@@ -314,14 +334,15 @@ def _judge_filtros(data, seed):
         Case(
             "los coeficientes de cada filtro",
             same(got, big),
-            "Los coeficientes están en el núcleo de la Conv1D: model.get_layer('conv').get_weights()[0] "
-            "(el primer peso; el segundo es el sesgo).",
+            values_hint,
             weight=2.0,
         ),
         Case(
             "sirve para cualquier Conv1D (4 filtros de 64)",
             same(got_small, small),
-            "No fijes 8 ni 256: toma la forma del núcleo.",
+            values_hint
+            if by_index or not same(got, big)
+            else "No fijes 8 ni 256: toma la forma del núcleo.",
         ),
     ]
 

@@ -551,6 +551,51 @@ def _autoencoder_otros_nombres(forma, dim_latente, unidades):
     return model
 
 
+def _discriminador_subclase(filtros):
+    # A keras.Model subclass: its layers are attributes in another order than call's.
+    import keras
+    from keras import layers
+
+    class Discriminador(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.convs = [
+                layers.Conv2D(f, 4, strides=2, padding="same", use_bias=False)
+                for f in filtros
+            ]
+            self.leaky = [layers.LeakyReLU(0.2) for _ in filtros]
+            self.flat, self.drop, self.logit = (
+                layers.Flatten(),
+                layers.Dropout(0.3),
+                layers.Dense(1),
+            )
+
+        def call(self, x, training=False):
+            for conv, leaky in zip(self.convs, self.leaky):
+                x = leaky(conv(x))
+            return self.logit(self.drop(self.flat(x), training=training))
+
+    return Discriminador()
+
+
+def _autoencoder_np_prod(forma, dim_latente, unidades):
+    # Dense(np.prod(forma)): Keras 3 refuses a NumPy integer as `units`.
+    import keras
+    from keras import layers
+
+    entrada = keras.Input(shape=forma)
+    x = layers.Flatten()(entrada)
+    for u in unidades:
+        x = layers.Dense(u, activation="relu")(x)
+    x = layers.Dense(dim_latente)(x)
+    for u in reversed(unidades):
+        x = layers.Dense(u, activation="relu")(x)
+    x = layers.Dense(np.prod(forma), activation="sigmoid")(x)
+    model = keras.Model(entrada, layers.Reshape(forma)(x))
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    return model
+
+
 REFERENCE = {
     "ae_denso": construir_autoencoder,
     "vae_muestreo": muestreo,
@@ -572,7 +617,11 @@ ALTERNATIVES = {
         _generador_lista,
         _generador_capa_como_activacion,
     ],
-    "gan_discriminador": [_discriminador_funcional, _discriminador_con_sesgo],
+    "gan_discriminador": [
+        _discriminador_funcional,
+        _discriminador_con_sesgo,
+        _discriminador_subclase,
+    ],
     "gan_perdidas": [_perdidas_numpy, _perdidas_funcion],
 }
 
@@ -584,6 +633,7 @@ WRONG = {
         (_autoencoder_codigo_relu, "lineal: sin activación"),
         (_autoencoder_sin_invertir, "orden inverso"),
         (_autoencoder_otros_nombres, "name='encoder'"),
+        (_autoencoder_np_prod, "int(np.prod(forma))"),
     ],
     "vae_muestreo": [
         (_muestreo_varianza, "no exp(log_var)"),

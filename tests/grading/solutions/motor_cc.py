@@ -222,6 +222,40 @@ def _filtros_sesgo(modelo):
     return np.tile(modelo.get_layer("conv").get_weights()[1][:, None], (1, 256))
 
 
+def _modelo_subclase(longitud, num_clases):
+    # A keras.Model subclass with call(): no keras.Input, the probe traces it.
+    import keras
+    from keras import layers
+
+    class Motor(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.conv = layers.Conv1D(8, 256, activation="relu", name="conv")
+            self.media = layers.GlobalAveragePooling1D()
+            self.salida = layers.Dense(num_clases, activation="softmax")
+
+        def call(self, x):
+            return self.salida(self.media(self.conv(x)))
+
+    model = Motor()
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=0.01),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def _filtros_primera_capa(modelo):
+    # Right for the workbook's Sequential model; in a functional one layers[0] is the Input.
+    return modelo.layers[0].get_weights()[0][:, 0, :].T
+
+
+def _filtros_reshape(modelo):
+    nucleo = modelo.get_layer("conv").get_weights()[0]
+    return nucleo.reshape(nucleo.shape[2], nucleo.shape[0])
+
+
 REFERENCE = {
     "motor_espectro": espectro,
     "motor_modelo": construir_modelo,
@@ -232,7 +266,7 @@ REFERENCE = {
 # Other correct answers, written differently: each must get full marks.
 ALTERNATIVES = {
     "motor_espectro": [_espectro_con_fft, _espectro_scipy],
-    "motor_modelo": [_modelo_funcional, _modelo_estilo_diapositiva],
+    "motor_modelo": [_modelo_funcional, _modelo_estilo_diapositiva, _modelo_subclase],
     "motor_respuesta": [_respuesta_con_fft, _respuesta_a_mano],
     "motor_filtros": [_filtros_por_tipo, _filtros_con_squeeze],
 }
@@ -259,5 +293,7 @@ WRONG = {
     "motor_filtros": [
         (_filtros_sin_trasponer, "Traspón"),
         (_filtros_sesgo, "el segundo es el sesgo"),
+        (_filtros_primera_capa, "modelo.get_layer('conv')"),
+        (_filtros_reshape, "`reshape` no traspone"),
     ],
 }
