@@ -434,6 +434,17 @@ def _muestrear_guarda_end(paso, num_moleculas, temperatura, longitud_maxima):
     return salida
 
 
+def _validez_float32(lista_smiles):
+    # A TensorFlow student: the mean of a float32 mask (2/3 → 0.6666667), as a tensor.
+    import tensorflow as tf
+    from rdkit import Chem
+
+    if not lista_smiles:
+        return 0.0
+    buenas = [s != "" and Chem.MolFromSmiles(s) is not None for s in lista_smiles]
+    return tf.reduce_mean(tf.cast(buenas, tf.float32))
+
+
 def _generador_subclase(num_tokens, dim_embedding, unidades):
     # A keras.Model subclass with call(): no keras.Input, the probe traces it.
     import keras
@@ -462,7 +473,7 @@ def _generador_subclase(num_tokens, dim_embedding, unidades):
 
 ALTERNATIVES = {
     "smiles_tokens": [_tokenizar_finditer],
-    "smiles_validez": [_validez_bucle],
+    "smiles_validez": [_validez_bucle, _validez_float32],
     "smiles_temperatura": [_softmax_keras],
     "smiles_muestreo": [_muestrear_cumsum, _muestrear_keras],
     "smiles_modelo": [_generador_sequential, _generador_add, _generador_subclase],
