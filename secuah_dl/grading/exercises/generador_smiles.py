@@ -375,7 +375,11 @@ def _judge_sampling(data, seed):
             Case(
                 f"T = {temperature:g}: cada token depende del anterior",
                 transition_gap < 0.25,
-                "En cada paso, pasa a paso() el token que acabas de sacar (no siempre <start>).",
+                "En cada paso, pasa a paso() el token que acabas de sacar (no siempre <start>)."
+                if first_gap
+                < 0.07  # else the draw itself is wrong: see the first token
+                else "Cada token sale al azar de softmax(logits / T) de su propia fila, con "
+                "números aleatorios nuevos en cada paso (no una semilla fija dentro del bucle).",
             )
         )
         cases.append(

@@ -471,6 +471,25 @@ def _generador_subclase(num_tokens, dim_embedding, unidades):
     return model
 
 
+def _muestrear_semilla_fija(paso, num_moleculas, temperatura, longitud_maxima):
+    # A new Generator(0) inside the loop: the same uniform number at every step.
+    tokens, estados = np.ones(num_moleculas, dtype=int), None
+    salida = [[] for _ in range(num_moleculas)]
+    viva = np.ones(num_moleculas, dtype=bool)
+    for _ in range(longitud_maxima):
+        logits, estados = paso(tokens, estados)
+        z = np.asarray(logits, dtype="float64") / temperatura
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        u = np.random.default_rng(0).random()
+        tokens = np.minimum((p.cumsum(axis=1) < u).sum(axis=1), p.shape[1] - 1)
+        for i in np.flatnonzero(viva):
+            viva[i] = tokens[i] != 2
+            if viva[i]:
+                salida[i].append(int(tokens[i]))
+    return salida
+
+
 ALTERNATIVES = {
     "smiles_tokens": [_tokenizar_finditer],
     "smiles_validez": [_validez_bucle, _validez_float32],
@@ -498,6 +517,7 @@ WRONG = {
     ],
     "smiles_muestreo": [
         (_muestrear_voraz, "no elijas siempre el más probable"),
+        (_muestrear_semilla_fija, "no una semilla fija dentro del bucle"),
         (_muestrear_sin_estados, "los estados que devolvió"),
         (_muestrear_multiplica, "softmax(logits / temperatura)"),
         (_muestrear_sigue_tras_end, "no añadas nada más después"),
