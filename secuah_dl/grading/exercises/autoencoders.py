@@ -704,7 +704,8 @@ EXERCISES = [
         "Escribe `construir_discriminador(filtros)` que devuelva el discriminador (sin "
         "compilar) para imágenes de 28×28×1: para `f` en `filtros` una `Conv2D(f, 4, "
         "strides=2, padding='same', use_bias=False)` + `LeakyReLU(0.2)`; después "
-        "`Flatten()`, `Dropout(0.3)` y `Dense(1)` sin activación (un logit).",
+        "`Flatten()`, `Dropout(0.3)` y `Dense(1)` sin activación (un logit). Con sesgo "
+        "en las `Conv2D` también vale.",
         2,
         "construir_discriminador",
         _probe_gan_discriminador,
