@@ -72,6 +72,14 @@ def _mape_ops(real, prediccion):
     return float(keras.ops.mean(error)) * 100
 
 
+def _hora_float32(horas):
+    # keras.ops in float32, as with tf.sin / tf.cos: sin(π) is -8.7e-8, not 0
+    import keras
+
+    angulo = keras.ops.cast(horas, "float32") * (2 * np.pi / 24)
+    return keras.ops.stack([keras.ops.sin(angulo), keras.ops.cos(angulo)], axis=1)
+
+
 def _hora_columnas(horas):
     horas = np.array(horas, dtype=float)
     return np.column_stack(
@@ -241,7 +249,7 @@ REFERENCE = {
 ALTERNATIVES = {
     "demanda_ventanas": [_ventanas_con_stride, _ventanas_con_bucle],
     "demanda_mape": [_mape_sklearn, _mape_ops],
-    "demanda_hora": [_hora_columnas],
+    "demanda_hora": [_hora_columnas, _hora_float32],
     "demanda_modelo": [_modelo_secuencia_y_activaciones, _modelo_estilo_diapositiva],
 }
 
