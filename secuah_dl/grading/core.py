@@ -280,6 +280,11 @@ _KERAS2 = (
         "un float), que Keras 3 rechaza; escribe `int(np.prod(forma))`.",
     ),
     (
+        r"Cannot cast ufunc '\w+' output from dtype\('float",
+        "Guardas decimales en un array de enteros (`np.zeros_like` de un array de "
+        "enteros lo es): crea el array en float, por ejemplo con `np.zeros(d)`.",
+    ),
+    (
         r"fit_generator|evaluate_generator|predict_generator",
         "En Keras 3, `fit`, `evaluate` y `predict` aceptan directamente un "
         "`tf.data.Dataset` o un generador (`fit_generator` ya no existe).",

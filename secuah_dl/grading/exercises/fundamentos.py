@@ -83,6 +83,8 @@ def _perceptron(x, y, epochs, eta, mistake=None):
                 dw, db = dw + eta * error * xi, db + eta * error
                 continue
             w = w + eta * error * xi
+            if mistake == "enteros" and x.dtype.kind == "i":  # w = np.zeros_like(x[0])
+                w = np.trunc(w)
             b = b + (0.0 if mistake == "sin_sesgo" else eta * error)
         w, b = w + dw, b + db
     return w, b
@@ -96,6 +98,8 @@ _RULE_HINTS = {
     "delta": "El error usa la salida del escalón ŷ ∈ {0, 1}, no w·x + b.",
     "una_epoca": "Repite el recorrido de los ejemplos `epocas` veces.",
     "una_menos": "Te falta una época: recorre los ejemplos exactamente `epocas` veces.",
+    "enteros": "Tus pesos son enteros y pierden los decimales de η·x: crea w con "
+    "np.zeros(d), no np.zeros_like(x[0]) (si x es de enteros, w también lo es).",
 }
 
 
@@ -110,6 +114,7 @@ def _rule_inputs(seed):
         *_perceptron(x, y, epochs - 1, eta), _perceptron(x, y, epochs, eta)
     ):
         epochs -= 1  # the last epoch must change w, or one epoch fewer would pass
+    ints, direction = rng.integers(-3, 4, size=(n, d)), rng.normal(size=d)
     return [
         ("AND, 10 épocas, η = 0.1", _AND_X.copy(), _AND_Y.copy(), 10, 0.1),
         (
@@ -118,6 +123,13 @@ def _rule_inputs(seed):
             y,
             epochs,
             eta,
+        ),
+        (
+            f"{n} puntos enteros, η = 0.25",
+            ints,
+            (ints @ direction >= 0).astype(int),
+            3,
+            0.25,
         ),
     ]
 

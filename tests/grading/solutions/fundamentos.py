@@ -115,6 +115,28 @@ def _perceptron_listas(x, y, epocas, eta):
     return np.array(w), b
 
 
+def _perceptron_pesos_enteros(x, y, epocas, eta):
+    # w = np.zeros_like(x[0]) is an integer array for a 0/1 truth table: w[j] += 0.1 is lost
+    w, b = np.zeros_like(x[0]), 0.0
+    for _ in range(epocas):
+        for fila, objetivo in zip(x, y):
+            error = objetivo - int(fila @ w + b >= 0)
+            for j in range(len(w)):
+                w[j] += eta * error * fila[j]
+            b += eta * error
+    return w, b
+
+
+def _perceptron_pesos_enteros_en_bloque(x, y, epocas, eta):
+    w, b = np.zeros_like(x[0]), 0.0
+    for _ in range(epocas):
+        for fila, objetivo in zip(x, y):
+            error = objetivo - int(fila @ w + b >= 0)
+            w += eta * error * fila  # NumPy refuses: float into an integer array
+            b += eta * error
+    return w, b
+
+
 def _conv_keras(imagen):
     import keras
 
@@ -458,6 +480,8 @@ WRONG = {
         (_perceptron_delta, "salida del escalón"),
         (_perceptron_umbral_estricto, "incluido el 0"),
         (_perceptron_una_epoca_menos, "`epocas` veces"),
+        (_perceptron_pesos_enteros, "np.zeros(d)"),
+        (_perceptron_pesos_enteros_en_bloque, "np.zeros(d)"),
     ],
     "conv_media_3x3": [
         (_conv_suma, "divide entre 9"),
