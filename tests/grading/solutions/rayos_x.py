@@ -196,6 +196,19 @@ def _clasificador_sin_dropout(base, num_clases):
     return modelo
 
 
+def _ajuste_tasa_sin_recompilar(modelo, base):
+    import keras
+
+    base.trainable = True
+    for capa in base.layers:
+        if isinstance(capa, keras.layers.BatchNormalization):
+            capa.trainable = False
+    modelo.optimizer.learning_rate = (
+        1e-5  # the right rate, but the optimizer of the head
+    )
+    return modelo
+
+
 def _ajuste_sin_recompilar(modelo, base):
     import keras
 
@@ -291,6 +304,7 @@ WRONG = {
     ],
     "transfer_ajuste_fino": [
         (_ajuste_sin_recompilar, "volver a compilar"),
+        (_ajuste_tasa_sin_recompilar, "volver a compilar"),
         (_ajuste_tasa_grande, "Usa una tasa muy pequeña"),  # it did recompile
         (_ajuste_bn_entrenando, "BatchNormalization"),
         (_ajuste_cabeza_nueva, "no construyas otra cabeza"),
