@@ -285,6 +285,11 @@ _KERAS2 = (
         "enteros lo es): crea el array en float, por ejemplo con `np.zeros(d)`.",
     ),
     (
+        r"too many values to unpack \(expected 4",
+        "Desempaquetas 4 valores de algo que tiene más: `vn, fp, fn, vp = matriz.ravel()` "
+        "sólo vale para una matriz 2 × 2; con más clases, usa la fila y la columna de la clase.",
+    ),
+    (
         r"fit_generator|evaluate_generator|predict_generator",
         "En Keras 3, `fit`, `evaluate` y `predict` aceptan directamente un "
         "`tf.data.Dataset` o un generador (`fit_generator` ya no existe).",

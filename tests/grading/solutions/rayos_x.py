@@ -271,6 +271,13 @@ def _esp_mal(matriz, clase):
     return sens, 1 - sens
 
 
+def _sens_esp_solo_binaria(matriz, clase):
+    vn, fp, fn, vp = np.ravel(matriz)  # the sklearn idiom, only for 2 x 2
+    if clase == 0:
+        vn, fp, fn, vp = vp, fn, fp, vn
+    return vp / (vp + fn), vn / (vn + fp)
+
+
 def _sens_esp_porcentaje(matriz, clase):
     sensibilidad, especificidad = sensibilidad_especificidad(matriz, clase)
     return 100 * sensibilidad, 100 * especificidad
@@ -317,5 +324,6 @@ WRONG = {
         (_sens_por_columna, "FILA de la clase real"),
         (_esp_mal, "Especificidad = VN / (VN + FP)"),
         (_sens_esp_porcentaje, "no porcentajes"),
+        (_sens_esp_solo_binaria, "sólo vale para una matriz 2 × 2"),
     ],
 }
