@@ -289,7 +289,9 @@ def _judge_cnn(data, seed):
         Case(
             "capas convolucionales con pooling",
             pooled,
-            "Una CNN usa layers.Conv2D(filtros, 3, activation='relu') seguida de "
+            "Pon un pooling tras la Conv2D, por ejemplo layers.MaxPooling2D() (como LeNet)."
+            if convolutions
+            else "Una CNN usa layers.Conv2D(filtros, 3, activation='relu') seguida de "
             "layers.MaxPooling2D() (como LeNet), no sólo capas Dense.",
             weight=1.5,
         ),

@@ -223,6 +223,23 @@ def _cnn_sin_rescaling(forma_entrada, num_clases):
     return modelo
 
 
+def _cnn_sin_pooling(forma_entrada, num_clases):
+    import keras
+    from keras import layers
+
+    cnn = keras.Sequential(  # a strided Conv2D, but no pooling
+        [
+            keras.Input(shape=forma_entrada),
+            layers.Rescaling(1 / 255),
+            layers.Conv2D(8, 3, strides=4, activation="relu"),
+            layers.Flatten(),
+            layers.Dense(num_clases, activation="softmax"),
+        ]
+    )
+    cnn.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    return cnn
+
+
 REFERENCE = {
     "piel_umbral": umbral_para_sensibilidad,
     "piel_auc": auc_trapecios,
@@ -259,5 +276,6 @@ WRONG = {
         (_cnn_enorme, "parámetros"),
         (_cnn_sin_rescaling, "empieza con layers.Rescaling(1 / 255)"),
         (_cnn_sparse, "con etiquetas one-hot la pérdida es"),
+        (_cnn_sin_pooling, "Pon un pooling tras la Conv2D"),
     ],
 }
