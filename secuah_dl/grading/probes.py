@@ -64,7 +64,13 @@ _ACTIVATION_LAYERS = {
 
 
 def to_numpy(value):
-    """Any backend tensor (or nested list) as a NumPy array."""
+    """Any backend tensor (or nested list) as a NumPy array.
+
+    Keras is imported only for a tensor: a non-model probe given NumPy or
+    Python values must not load a framework inside its time limit.
+    """
+    if type(value).__module__ in ("builtins", "numpy"):
+        return np.asarray(value)
     import keras
 
     try:
