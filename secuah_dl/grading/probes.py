@@ -128,11 +128,43 @@ def _plain(value):
     return str(value)
 
 
+def _by_behaviour(activation):
+    """`(name, slope)` of an unnamed activation (a lambda...) from what it computes."""
+    import keras
+
+    x = np.array([[-2.0, -0.5, 0.0, 0.5, 2.0]], dtype="float32")
+    try:
+        y = to_numpy(activation(keras.ops.convert_to_tensor(x))).astype("float64")[0]
+    except Exception:  # noqa: BLE001 - not an element-wise function of one tensor
+        return None, None
+    slope = y[0] / x[0, 0]
+    if np.allclose(y, np.where(x[0] > 0, x[0], slope * x[0]), atol=1e-5):
+        names = {0.0: "relu", 1.0: "linear"}
+        return names.get(round(slope, 6), "leaky_relu"), slope
+    for name, f in (("sigmoid", lambda v: 1 / (1 + np.exp(-v))), ("tanh", np.tanh)):
+        if np.allclose(y, f(x[0]), atol=1e-4):
+            return name, None
+    return None, None
+
+
 def _activation_op(activation):
-    """{"type": "activation", "name": ...}, with the slope of a leaky ReLU."""
+    """{"type": "activation", "name": ...}, with the slope of a leaky ReLU.
+
+    An activation Keras cannot name (`lambda x: tf.nn.leaky_relu(x, 0.2)`) is
+    named by what it computes on a few numbers.
+    """
+    import keras
+
     op = {"type": "activation", "name": _activation_name(activation)}
-    if op["name"] == "leaky_relu":  # the function's default slope is 0.2
-        op["negative_slope"] = float(getattr(activation, "negative_slope", 0.2))
+    slope = getattr(activation, "negative_slope", 0.2)  # the function's default
+    if not isinstance(activation, keras.layers.Layer):
+        try:
+            keras.activations.get(op["name"])
+        except (ValueError, TypeError):
+            name, slope = _by_behaviour(activation)
+            op["name"] = name or op["name"]
+    if op["name"] == "leaky_relu":
+        op["negative_slope"] = round(float(slope), 6)
     return op
 
 
@@ -175,8 +207,7 @@ def _layer_ops(layer):
     ops = [op]
     activation = getattr(layer, "activation", None)
     if activation is not None and kind not in ("LSTM", "GRU", "SimpleRNN"):
-        if _activation_name(activation) != "linear":
-            ops.append(_activation_op(activation))
+        ops += [a for a in [_activation_op(activation)] if a["name"] != "linear"]
     elif kind in ("LSTM", "GRU", "SimpleRNN"):
         op["activation"] = _activation_name(activation)
     return ops

@@ -497,6 +497,27 @@ def _generador_capa_como_activacion(dim_latente, filtros):
     return model
 
 
+def _generador_lambda(dim_latente, filtros, pendiente=0.2):
+    # The slope in a lambda (a Keras 2 / TensorFlow-tutorial spelling): named by what it computes.
+    import keras
+    from keras import layers
+
+    leaky = lambda x: keras.ops.leaky_relu(x, negative_slope=pendiente)  # noqa: E731
+    model = keras.Sequential([keras.Input(shape=(dim_latente,))])
+    model.add(layers.Dense(7 * 7 * filtros[0], activation=leaky))
+    model.add(layers.Reshape((7, 7, filtros[0])))
+    for f in filtros:
+        model.add(
+            layers.Conv2DTranspose(f, 4, strides=2, padding="same", activation=leaky)
+        )
+    model.add(layers.Conv2D(1, 7, padding="same", activation="sigmoid"))
+    return model
+
+
+def _generador_lambda_03(dim_latente, filtros):
+    return _generador_lambda(dim_latente, filtros, pendiente=0.3)
+
+
 def _con_leaky_por_defecto(model):
     """The same layers with Keras 3's `LeakyReLU()` (slope 0.3, not 0.2)."""
     import keras
@@ -616,6 +637,7 @@ ALTERNATIVES = {
         _generador_funcional,
         _generador_lista,
         _generador_capa_como_activacion,
+        _generador_lambda,
     ],
     "gan_discriminador": [
         _discriminador_funcional,
@@ -651,6 +673,7 @@ WRONG = {
         (_generador_sin_sigmoid, "activation='sigmoid'"),
         (_generador_sin_leaky, "LeakyReLU(0.2) va detrás"),
         (_generador_pendiente_por_defecto, "Escribe la pendiente"),
+        (_generador_lambda_03, "Escribe la pendiente"),
     ],
     "gan_discriminador": [
         (_discriminador_sigmoid, "Devuelve logits"),
