@@ -300,6 +300,9 @@ def test_exercises_from_odd_file_names():
     ]
     with pytest.raises(ValueError, match="No exercise applies"):
         grader.exercises_for("cualquiera.ipynb", text="{}")
+    # In a notebook's JSON the quotes of check("id", f) are escaped.
+    text = json.dumps({"cells": [{"source": ['check("tamano_salida", f)']}]})
+    assert [e.id for e in grader.exercises_for("otro.ipynb", text)] == ["tamano_salida"]
 
 
 def test_reports_are_written_atomically_and_safely(tmp_path, monkeypatch):
@@ -720,6 +723,28 @@ def test_stray_files_get_an_error_row(tmp_path):
     assert report.grades[1].maximum == sum(
         e.points for e in list_exercises("00_fundamentos.ipynb")
     )
+
+
+def test_colab_habits_cost_nothing_else(tmp_path):
+    # A huge print in an answer, exit() in a cell (Colab's way to stop), a
+    # notebook without code cells, sys.exit() in an answer.
+    loud = _RIGHT.replace("    return", "    print('x' * 20_000_000)\n    return")
+    paths = [
+        _notebook(tmp_path / "eva.ipynb", [loud, "exit()", _MAPE]),
+        _notebook(tmp_path / "vacia.ipynb", []),
+        _notebook(
+            tmp_path / "sale.ipynb", ["def mape(*a):\n    import sys\n    sys.exit()"]
+        ),
+    ]
+    report = grade(
+        paths, exercises=["tamano_salida", "demanda_mape"], timeout_per_exercise=20
+    )
+    eva, vacia, sale = report.grades
+    assert eva.total == 4 and eva.status == "ok", eva.feedback
+    assert (
+        vacia.status == "ok" and "no define `mape`" in vacia.feedback["demanda_mape"][0]
+    )
+    assert "sys.exit()" in sale.feedback["demanda_mape"][0]
 
 
 # --- the command line and the pytest plugin ---------------------------------

@@ -43,7 +43,8 @@ __all__ = [
     "grade",
 ]
 
-_CHECK_CALL = re.compile(r"""check\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']""")
+# In a notebook's JSON the quotes are escaped: check(\"id\", f).
+_CHECK_CALL = re.compile(r"""check\(\s*\\?["']([A-Za-z_][A-Za-z0-9_]*)\\?["']""")
 _STARTUP = 120.0  # seconds for Python/Jupyter to start: not the student's time
 _MAX_KERNELS = 4  # kernel starts per notebook (one, plus restarts after kills)
 _MAX_SUBMISSION = 128 * 2**20  # bytes
@@ -496,11 +497,12 @@ class _Notebook:
                     _STARTUP,
                     self.run.deadline,
                 )
+                continue  # a notebook may have no code cells at all
             if self.ran in self.skipped:
                 self.ran += 1
                 continue
             state, _ = self._cell(self.cells[self.ran])
-            if state == "lost":
+            if state in ("lost", "died"):
                 self.skipped.add(self.ran)
             else:
                 self.ran += 1
@@ -508,7 +510,7 @@ class _Notebook:
 
     def _cell(self, code):
         state, found = self.kernel.run(code, self.run.per_exercise, self.run.deadline)
-        if state == "lost":
+        if state in ("lost", "died"):
             self.close()
         return state, found
 
@@ -556,7 +558,12 @@ def _run_notebook(run, exercises):
             elif state == "unavailable":
                 if runner.problem:
                     results[exercise.id] = _error(f"Sin resultado: {runner.problem}.")
-            elif state in ("interrupted", "lost"):
+            elif state == "died" and not run.out_of_time():
+                results[exercise.id] = _error(
+                    "Sin resultado: el núcleo de Jupyter se cerró al comprobarla "
+                    "(¿os._exit(), os.kill() o falta de memoria?)."
+                )
+            elif state in ("interrupted", "lost", "died"):
                 results[exercise.id] = _error(f"Sin resultado: {run.overrun()}.")
             else:
                 results[exercise.id] = _error(

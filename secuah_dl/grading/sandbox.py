@@ -336,8 +336,9 @@ class Kernel:
         Returns:
             `(state, payloads)`: state `"ok"`, `"error"` (it raised),
             `"interrupted"` (stopped by KeyboardInterrupt; the kernel is
-            usable) or `"lost"` (the kernel died or would not stop: close
-            it); payloads the `wire.MIME` texts it published.
+            usable), `"died"` (the kernel ended within the time limit) or
+            `"lost"` (it overran and would not stop): close it after the
+            last two; payloads the `wire.MIME` texts it published.
         """
         msg_id = self.client.execute(
             code, store_history=False, allow_stdin=False, stop_on_error=False
@@ -359,7 +360,7 @@ class Kernel:
                 message = self.client.get_iopub_msg(timeout=min(remaining, 0.5))
             except queue.Empty:
                 if not self.manager.is_alive():
-                    return "lost", found
+                    return "died", found
                 continue
             if message.get("parent_header", {}).get("msg_id") != msg_id:
                 continue

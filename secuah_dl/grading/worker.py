@@ -11,6 +11,7 @@ worker's original stdout (the student's prints go to stderr).
 """
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
@@ -43,7 +44,13 @@ def _collect(exercise, answer, seed, names):
         }
     try:
         return core.collect(exercise, answer, seed)
-    except BaseException as error:  # noqa: BLE001 - sys.exit() in an answer
+    except SystemExit:
+        return {
+            "status": "error",
+            "message": "Tu respuesta llama a exit() o sys.exit(): devuelve el "
+            "resultado con `return`.",
+        }
+    except BaseException as error:  # noqa: BLE001 - any other escape
         return {"status": "error", "message": _message(error)}
 
 
@@ -71,6 +78,11 @@ def prepare(exercise_ids):
     from secuah_dl.grading.exercises import get_exercise
 
     prepare_exercises([get_exercise(i) for i in exercise_ids])
+    shell = sys.modules["IPython"].get_ipython() if "IPython" in sys.modules else None
+    if shell is not None:
+        # In Colab `exit()` ends the runtime; here it stops only its cell, as
+        # sys.exit() does, so the cells and probes after it still run.
+        shell.user_ns.update(exit=sys.exit, quit=sys.exit)
 
 
 def probe_answer(namespace, exercise_id, seed, nonce):
@@ -92,7 +104,12 @@ def probe_answer(namespace, exercise_id, seed, nonce):
 
     exercise = get_exercise(exercise_id)
     names = (exercise.answer, exercise.id)
-    text = _payload(_collect(exercise, _answer_of(namespace, *names), seed, names))
+    # What the answer prints is read by no one: a huge print would only
+    # overflow the kernel's messages and lose the payload.
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        with contextlib.redirect_stderr(sink):
+            collected = _collect(exercise, _answer_of(namespace, *names), seed, names)
+    text = _payload(collected)
     publish_display_data({wire.MIME: wire.frame(nonce, exercise_id, text)})
 
 
