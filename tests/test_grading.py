@@ -719,7 +719,7 @@ def test_stray_files_get_an_error_row(tmp_path):
     report = grade([stray, broken], timeout_total=30)
     assert [g.status.split(":")[0] for g in report.grades] == ["error", "error"]
     assert "qué ejercicios" in report.grades[0].status
-    assert "no se puede leer" in report.grades[1].status
+    assert "no se puede leer: no es JSON válido" in report.grades[1].status
     assert report.grades[1].maximum == sum(
         e.points for e in list_exercises("00_fundamentos.ipynb")
     )

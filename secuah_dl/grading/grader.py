@@ -539,7 +539,12 @@ def _run_notebook(run, exercises):
             for cell in notebook.cells
             if cell.cell_type == "code" and not _only_checks(cell.source)
         ]
-    except Exception as error:  # noqa: BLE001 - not JSON, not a notebook
+    except nbformat.reader.NotJSONError:  # nbformat's message is English and long
+        raise _Unreadable(
+            "el cuaderno no se puede leer: no es JSON válido "
+            "(¿vacío o cortado al descargarlo?)"
+        ) from None
+    except Exception as error:  # noqa: BLE001 - not a notebook
         raise _Unreadable(f"el cuaderno no se puede leer ({error})") from None
     runner = _Notebook(run, cells, [e.id for e in exercises])
     results = {}
