@@ -36,7 +36,7 @@ PRACTICALS = {
     ),
     "transfer": (
         "secuah_dl.transfer",
-        "Transfer learning: VGG16/ResNet50 on chest X-rays, frozen base vs fine-tuning, Grad-CAM",
+        "Transfer learning on chest X-rays: MobileNet (quick) / ResNet50 / VGG16, frozen base vs fine-tuning, Grad-CAM",
     ),
     "demand": (
         "secuah_dl.demand",
@@ -52,7 +52,7 @@ PRACTICALS = {
     ),
     "autoencoders": (
         "secuah_dl.autoencoders",
-        "Dense/conv/denoising autoencoders and VAE: 2-D latent maps vs PCA, manifold, novelty",
+        "Dense/conv/denoising autoencoders and VAE: 2-D latent maps vs PCA, manifold, novelty; DCGAN",
     ),
 }
 
@@ -336,6 +336,8 @@ def main(argv=None):
         return 0
     options = {key: getattr(args, key) for key in _OPTIONS}
     options = {key: value for key, value in options.items() if value is not None}
+    if (args.weights or "").lower() == "none":  # random weights
+        options["weights"] = None
     for item in args.set:
         key, sep, value = item.partition("=")
         if not sep or not key.isidentifier():
@@ -351,6 +353,9 @@ def main(argv=None):
         )
     except ValueError as error:
         parser.error(str(error))
+    except ConnectionError as error:  # datasets.DownloadError / OfflineError
+        print(f"secuah-dl run: error: {error}", file=sys.stderr)
+        return 1
     print(f"[secuah-dl] report: {report}")
     for result in results:
         print(f"[secuah-dl] {result.name}: {_scalars(result.metrics)}")

@@ -15,6 +15,8 @@ print(result.metrics["accuracy"], result.metrics["bayes_accuracy"])
 ```
 """
 
+import pathlib
+
 import keras
 import numpy as np
 
@@ -86,12 +88,34 @@ def bayes_probabilities(x, *, std=1.0):
     return by_class / np.maximum(by_class.sum(axis=1, keepdims=True), 1e-300)
 
 
+def _read_csv(source):
+    """(x, y) from a CSV file of rows x1,x2,label (a header row is skipped)."""
+    path = pathlib.Path(source).expanduser()
+    if not path.is_file():
+        raise ValueError(
+            "`source` must be a CSV file of rows x1,x2,label. Received: "
+            f"source={str(source)!r} (no such file: {path.resolve()})"
+        )
+    table = np.genfromtxt(path, delimiter=",", ndmin=2)
+    if len(table) and np.isnan(table[0]).all():
+        table = table[1:]  # the header
+    if table.shape[1:] != (3,):
+        raise ValueError(
+            f"{path} must have 3 columns (x1, x2, label). Received: a table of "
+            f"shape {table.shape}"
+        )
+    y = table[:, 2]
+    return table[:, :2], y.astype("int64") if np.array_equal(y, y.round()) else y
+
+
 def _read_points(source):
-    """(x, y) from a tuple, checked."""
+    """(x, y) from a tuple or a CSV file, checked."""
+    if isinstance(source, (str, pathlib.Path)):
+        source = _read_csv(source)
     if not (isinstance(source, (tuple, list)) and len(source) == 2):
         raise ValueError(
-            "`source` must be None (the slides' clouds) or a tuple (x, y). "
-            f"Received: source of type {type(source).__name__}"
+            "`source` must be None (the slides' clouds), a tuple (x, y) or a CSV "
+            f"file. Received: source of type {type(source).__name__}"
         )
     x, y = np.asarray(source[0], dtype="float32"), np.asarray(source[1])
     if x.ndim != 2 or x.shape[1] != 2:
@@ -143,8 +167,9 @@ def load_data(
     """Training, validation and test sets of the toy problem as `tf.data`.
 
     Args:
-        source: None or tuple `(x, y)`. `None` draws the slides' clouds
-            (synthetic; validation and test are fresh draws). Your own
+        source: None, tuple `(x, y)` or the path of a CSV file of rows
+            `x1,x2,label` (a header row is skipped). `None` draws the slides'
+            clouds (synthetic; validation and test are fresh draws). Your own
             points `x` `(n, 2)` with labels `y` in {0, 1} are split 60/20/20.
         quick: bool. Ignored: the problem is already small. Defaults to
             `False`.
@@ -335,7 +360,7 @@ def run(
             (`probability_maps.png`, `learning_curves.png`), `model.keras`
             and the run directory go. Defaults to `"runs/toy2d"`.
         seed: int. Seed for data, initial weights and shuffling.
-        source: None or tuple `(x, y)`. See `load_data()`.
+        source: None, tuple `(x, y)` or a CSV path. See `load_data()`.
             Defaults to `None` (the slides' synthetic clouds).
         epochs: int or None. Training epochs; `None` means 50.
         strategy: `tf.distribute.Strategy` or None for `runtime.get_strategy()`.

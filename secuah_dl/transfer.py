@@ -418,6 +418,7 @@ def load_data(
             "`source` must be None (the embedded PneumoniaMNIST subset), a catalog "
             "name (pneumoniamnist, dermamnist, mednist...), a MedMNIST .npz, a folder "
             f"with one sub-folder per class, or SYNTHETIC_SKIN. Received: source={source!r}"
+            + ("" if path.exists() else f" (no such file or folder: {path.resolve()})")
         )
     names = list(splits["class_names"])
     num_classes = len(names)
@@ -532,8 +533,9 @@ def imagenet_weights(backbone="mobilenet"):
         return datasets.fetch(where)
     except datasets.OfflineError as error:
         error.args = (
-            f"{error} Without a network, use backbone='mobilenet' (its ImageNet "
-            f"weights are shipped) or pass weights='/path/to/{where}.h5'.",
+            f"{error} Without a network, use backbone='mobilenet' (`--backbone "
+            "mobilenet`; its ImageNet weights are shipped) or pass "
+            f"weights='/path/to/{where}.h5' (`--weights PATH`).",
         )
         raise
 
@@ -1137,8 +1139,9 @@ def run(
         backbone: str or None. `"mobilenet"`, `"vgg16"` or `"resnet50"`.
             Defaults to `"mobilenet"` (quick) / `"resnet50"`.
         image_size: int or None. Defaults to 64 (quick) / 224.
-        weights: `"imagenet"` or the path of the backbone's ImageNet weights.
-            Defaults to `"imagenet"`.
+        weights: `"imagenet"`, the path of the backbone's ImageNet weights, or
+            None (random weights everywhere). Defaults to `"imagenet"`; found
+            (or downloaded) before anything trains.
         head_epochs: int. Strategy-1 epochs on cached features. Defaults to `30`.
         learning_rate: float or None. Strategy-2 peak rate. Defaults to `1e-5`
             (the Keras guide's); `1e-4` for MobileNet in full mode (measured
@@ -1164,6 +1167,8 @@ def run(
     learning_rate = learning_rate or (
         1e-4 if backbone == "mobilenet" and not quick else 1e-5
     )
+    if weights == "imagenet":  # offline: fails now, not after the control's training
+        weights = imagenet_weights(backbone)
     train_ds, val_ds, test_ds, info = load_data(
         source,
         quick=quick,

@@ -57,6 +57,32 @@ def test_unwritable_output_folder_fails_at_once(tmp_path, where, capsys):
     assert "Cannot write the report" in err and out in err
 
 
+def test_offline_backbone_fails_before_training_and_weights_none_is_random(
+    tmp_path, monkeypatch, capsys
+):
+    from secuah_dl import datasets, transfer
+
+    def offline(name, **kwargs):
+        raise datasets.OfflineError(f"{name}: offline (test).")
+
+    monkeypatch.setattr(datasets, "fetch", offline)
+    loaded = []
+    monkeypatch.setattr(transfer, "load_data", lambda *a, **k: loaded.append(1))
+    out = tmp_path / "out"
+    code = cli.main(
+        ["run", "transfer", "--quick", "--backbone", "vgg16", "--out", str(out)]
+    )
+    err = capsys.readouterr().err
+    assert code == 1 and "--backbone mobilenet" in err and "Traceback" not in err
+    assert loaded == [] and not (out / "transfer" / "metrics.json").exists()
+    seen = {}
+    monkeypatch.setattr(
+        cli, "_run_practicals", lambda names, **kw: seen.update(kw) or ([], "r")
+    )
+    cli.main(["run", "transfer", "--weights", "none"])
+    assert seen["options"] == {"weights": None}
+
+
 def test_set_values_are_parsed_as_json_or_text():
     assert cli._parse_value("3") == 3 and cli._parse_value("0.5") == 0.5
     assert cli._parse_value("true") is True and cli._parse_value("vgg16") == "vgg16"

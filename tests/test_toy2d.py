@@ -70,6 +70,22 @@ def test_load_data_user_points_are_split():
     assert info["description"].startswith("user points")
 
 
+def test_load_data_reads_a_csv_of_points(tmp_path):
+    x, y = toy2d.make_clouds(20, seed=1)
+    rows = "\n".join(f"{a},{b},{c}" for (a, b), c in zip(x, y))
+    (tmp_path / "puntos.csv").write_text("x1,x2,clase\n" + rows + "\n")
+    *_, info = toy2d.load_data(str(tmp_path / "puntos.csv"), batch_size=8)
+    assert len(info["x_train"]) + len(info["x_val"]) + len(info["x_test"]) == 100
+    np.testing.assert_allclose(
+        np.sort(np.concatenate([info["x_train"], info["x_val"], info["x_test"]]), 0),
+        np.sort(x, 0),
+        rtol=1e-6,
+    )
+    (tmp_path / "dos.csv").write_text("1,2\n3,4\n")
+    with pytest.raises(ValueError, match=r"3 columns.*\(2, 2\)"):
+        toy2d.load_data(tmp_path / "dos.csv")
+
+
 @pytest.mark.parametrize(
     "source, match",
     [
@@ -78,7 +94,8 @@ def test_load_data_user_points_are_split():
         ((np.full((20, 2), np.nan), np.arange(20) % 2), "NaN"),
         ((np.zeros((20, 2)), np.full(20, 2)), r"only 0 and 1.*\[2\]"),
         ((np.zeros((20, 2)), np.zeros(20)), "both classes"),
-        ("clouds.csv", "tuple"),
+        ("clouds.csv", "no such file"),
+        (42, "tuple"),
         ((np.zeros((6, 2)), np.arange(6) % 2), "at least 10 points"),
     ],
 )
