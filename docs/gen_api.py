@@ -1,7 +1,10 @@
-"""Writes docs/api.md from the package's docstrings (the package is the master).
+"""Writes docs/api.md from the docstrings and datasets/<name>.md from the catalog.
+
+The package is the master: the API reference and one card per download
+(`secuah_dl.datasets.CATALOG`) are generated, never edited by hand.
 
 Usage: python docs/gen_api.py [--check]
-With --check, exits 1 when docs/api.md is out of date instead of writing it.
+With --check, exits 1 when a file is out of date instead of writing it.
 """
 
 import importlib
@@ -28,6 +31,7 @@ MODULES = [
     "secuah_dl.cli",
 ]
 TARGET = pathlib.Path(__file__).resolve().parent / "api.md"
+CARDS = pathlib.Path(__file__).resolve().parents[1] / "datasets"
 
 
 def _signature(obj):
@@ -68,15 +72,44 @@ def render():
     return "\n".join(lines).rstrip() + "\n"
 
 
+def render_cards():
+    """{path: text}: one Markdown card per catalog entry."""
+    from secuah_dl import datasets
+
+    cards = {}
+    for name, entry in datasets.CATALOG.items():
+        checksum = f"sha256 `{entry.sha256}`" if entry.sha256 else f"md5 `{entry.md5}`"
+        lines = [
+            f"# {name}",
+            "",
+            "Generated from `secuah_dl.datasets.CATALOG` by `python docs/gen_api.py`; the",
+            "catalog entry is the source of truth.",
+            "",
+            f"- File: `{entry.filename}`" + (" (extracted)" if entry.extract else ""),
+            "- URL(s): " + ", ".join(f"<{url}>" for url in entry.urls),
+            f"- Checksum: {checksum}",
+            f"- Licence: {entry.license}",
+            f"- Citation: {entry.citation}",
+            f"- Layout: {entry.layout}",
+            f"- About (source of the checksum, caveats): {entry.description}",
+            "",
+            f'Download it with `secuah_dl.datasets.fetch("{name}")`; offline, the error says',
+            "where to put the file by hand.",
+        ]
+        cards[CARDS / f"{name}.md"] = "\n".join(lines) + "\n"
+    return cards
+
+
 def main(argv):
-    text = render()
+    files = {TARGET: render(), **render_cards()}
+    stale = [p for p, text in files.items() if not p.exists() or p.read_text() != text]
     if "--check" in argv:
-        if not TARGET.exists() or TARGET.read_text() != text:
-            print(f"{TARGET} is out of date: run python docs/gen_api.py")
-            return 1
-        return 0
-    TARGET.write_text(text)
-    print(f"wrote {TARGET}")
+        for path in stale:
+            print(f"{path} is out of date: run python docs/gen_api.py")
+        return 1 if stale else 0
+    for path in stale:
+        path.write_text(files[path])
+        print(f"wrote {path}")
     return 0
 
 

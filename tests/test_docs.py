@@ -51,6 +51,13 @@ def test_api_reference_is_up_to_date():
     )
 
 
+def test_dataset_cards_match_the_catalog():
+    for path, text in gen_api.render_cards().items():
+        assert path.exists() and path.read_text() == text, (
+            f"{path.name} is out of date: run `python docs/gen_api.py`"
+        )
+
+
 def test_docs_index_links_resolve():
     index = ROOT / "docs" / "index.md"
     for target in re.findall(r"\]\(([^)#]+)\)", index.read_text()):
