@@ -370,7 +370,7 @@ def _scalars(found, prefix=""):
             parts.append(f"{prefix}{key}={value:.4f}")
         elif isinstance(value, dict) and not prefix:
             inner = _scalars(value, f"{key}_")
-            parts += [inner] if inner else []
+            parts += [p for p in inner.split(", ") if inner and p not in parts]
     return ", ".join(parts)
 
 

@@ -158,3 +158,6 @@ def test_summary_line_shows_nested_metrics():
     )
     assert line == "accuracy=0.5000, pretrained_validity=0.8000"
     assert cli._scalars({"untrained": {"examples": []}}) == ""
+    # A headline repeated from a nested dict is shown once.
+    twice = {"dense_knn": 0.7, "dense": {"knn": 0.7, "mse": 0.1}}
+    assert cli._scalars(twice) == "dense_knn=0.7000, dense_mse=0.1000"
