@@ -164,6 +164,7 @@ def _probe_tres_canales(answer, seed):
     return {
         "plain": _array(call_answer(answer, gray.copy())),
         "with_channel": _array(call_answer(answer, gray[..., None].copy())),
+        "single": _array(call_answer(answer, gray[:1].copy())),
     }
 
 
@@ -171,13 +172,18 @@ def _judge_tres_canales(data, seed):
     gray = _grays(seed).astype("float64")
     data = data if isinstance(data, dict) else {}
     got, with_channel = data.get("plain"), data.get("with_channel")
+    single = data.get("single")
     shape = gray.shape + (3,)
     right_shape = got is not None and got.shape == shape
+    single_ok = single is not None and single.shape == (1,) + shape[1:]
     return [
         Case(
-            "(n, alto, ancho) → (n, alto, ancho, 3)",
-            right_shape,
-            "Añade el eje de canal al final y repítelo 3 veces (las redes de ImageNet esperan RGB).",
+            "(n, alto, ancho) → (n, alto, ancho, 3), también con una sola imagen (n = 1)",
+            right_shape and single_ok,
+            "Añade el eje de canal al final y repítelo 3 veces (las redes de ImageNet esperan RGB)."
+            if not right_shape
+            else "Con una sola imagen la salida es (1, alto, ancho, 3): no quites el eje del lote "
+            "(np.squeeze lo quita cuando n = 1).",
         ),
         Case(
             "los tres canales son la imagen en gris",

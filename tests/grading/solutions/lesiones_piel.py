@@ -71,6 +71,13 @@ def _tres_canales_stack(imagenes):
     return np.stack([imagenes, imagenes, imagenes], axis=-1)
 
 
+def _tres_canales_vista(imagenes):
+    # A read-only broadcast view, no copy: still (n, h, w, 3) with the same grey.
+    x = np.asarray(imagenes)
+    x = x.reshape(x.shape[:3] + (1,))
+    return np.broadcast_to(x, x.shape[:3] + (3,))
+
+
 def _cnn_funcional_flatten(forma_entrada, num_clases):
     import keras
 
@@ -142,6 +149,12 @@ def _auc_media(fpr, tpr):
 
 def _canales_primero(imagenes):
     return np.repeat(np.asarray(imagenes)[:, None], 3, axis=1)
+
+
+def _canales_squeeze(imagenes):
+    # np.squeeze also drops the batch axis of a single image: (1, h, w) -> (h, w, 3).
+    gris = np.squeeze(np.asarray(imagenes))
+    return np.stack([gris, gris, gris], axis=-1)
 
 
 def _canales_normalizados(imagenes):
@@ -251,7 +264,7 @@ REFERENCE = {
 ALTERNATIVES = {
     "piel_umbral": [_umbral_ordenando],
     "piel_auc": [_auc_numpy],
-    "piel_tres_canales": [_tres_canales_stack],
+    "piel_tres_canales": [_tres_canales_stack, _tres_canales_vista],
     "piel_cnn_propia": [_cnn_funcional_flatten, _cnn_batchnorm],
 }
 
@@ -269,6 +282,7 @@ WRONG = {
     "piel_tres_canales": [
         (_canales_primero, "eje de canal al final"),
         (_canales_normalizados, "no normalices"),
+        (_canales_squeeze, "no quites el eje del lote"),
     ],
     "piel_cnn_propia": [
         (_cnn_solo_densas, "Conv2D"),
