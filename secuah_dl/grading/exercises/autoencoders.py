@@ -44,6 +44,25 @@ def _close(got, expected):
     )
 
 
+def _intact(given, originals):
+    """Whether the arrays handed to the answer still hold their values."""
+    return all(
+        isinstance(a, np.ndarray) and np.array_equal(a, b)
+        for a, b in zip(given, originals)
+    )
+
+
+def _intact_case(data, names):
+    """The case "the caller's arrays are left as they were"."""
+    return Case(
+        "no modifica los arrays que recibe",
+        isinstance(data, dict) and data.get("intact") is True,
+        f"No cambies {names} dentro de la función (`+=`, `-=`, `out=`): quien la "
+        "llama los sigue usando. Calcula el resultado en un array nuevo.",
+        weight=0.5,
+    )
+
+
 def _layers(description, *types):
     """[(op, activation after it)] of the ops of `types`, in order."""
     ops = description.get("ops") or []
@@ -221,10 +240,11 @@ def _vae_inputs(seed, scale=1.0):
 def _probe_vae_muestreo(answer, seed):
     z_mean, z_log_var, epsilon = _vae_inputs(seed)
     answer = _own(answer)
+    given = [z_mean.copy(), z_log_var.copy(), epsilon.copy()]
+    z = _array(call_answer(answer, *given))
     return {
-        "z": _array(
-            call_answer(answer, z_mean.copy(), z_log_var.copy(), epsilon.copy())
-        ),
+        "z": z,
+        "intact": _intact(given, [z_mean, z_log_var, epsilon]),
         "zero": _array(
             call_answer(answer, z_mean.copy(), z_log_var.copy(), np.zeros_like(z_mean))
         ),
@@ -252,6 +272,7 @@ def _judge_vae_muestreo(data, seed):
             _close(data.get("zero") if isinstance(data, dict) else None, z_mean),
             "Con ε = 0 el ruido desaparece y z debe ser exactamente z_mean.",
         ),
+        _intact_case(data, "z_mean, z_log_var ni epsilon"),
     ]
 
 
@@ -320,14 +341,16 @@ def _residual_inputs(seed):
 def _probe_ae_residuos(answer, seed):
     x, rebuilt = _residual_inputs(seed)
     answer = _own(answer)
-    images = _array(call_answer(answer, x.copy(), rebuilt.copy()))
+    given = [x.copy(), rebuilt.copy()]
+    images = _array(call_answer(answer, *given))
+    intact = _intact(given, [x, rebuilt])
     try:
         vectors = _array(
             call_answer(answer, x.reshape(len(x), -1), rebuilt.reshape(len(x), -1))
         )
     except Exception:  # noqa: BLE001 - a case of its own, not a crash of the check
         vectors = None
-    return {"images": images, "vectors": vectors}
+    return {"images": images, "vectors": vectors, "intact": intact}
 
 
 def _judge_ae_residuos(data, seed):
@@ -358,6 +381,7 @@ def _judge_ae_residuos(data, seed):
             if np.shape(vectors) == (len(x),)
             else "No supongas imágenes 4-D: aplana cada ejemplo (reshape(len(x), -1)).",
         ),
+        _intact_case(data, "x ni x_reconstruida"),
     ]
 
 

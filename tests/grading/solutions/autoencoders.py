@@ -617,6 +617,17 @@ def _autoencoder_np_prod(forma, dim_latente, unidades):
     return model
 
 
+def _muestreo_en_su_sitio(z_mean, z_log_var, epsilon):
+    z_mean += np.exp(0.5 * z_log_var) * epsilon  # the caller's z_mean changes
+    return z_mean
+
+
+def _residuos_en_su_sitio(x, x_reconstruida):
+    x -= x_reconstruida  # the caller's x changes
+    np.square(x, out=x)
+    return x.reshape(len(x), -1).sum(axis=1)
+
+
 REFERENCE = {
     "ae_denso": construir_autoencoder,
     "vae_muestreo": muestreo,
@@ -660,6 +671,7 @@ WRONG = {
     "vae_muestreo": [
         (_muestreo_varianza, "no exp(log_var)"),
         (_muestreo_lineal, "LOGARITMO de la varianza"),
+        (_muestreo_en_su_sitio, "No cambies z_mean"),
     ],
     "vae_kl": [
         (_kl_sin_signo, "Falta el signo"),
@@ -668,6 +680,7 @@ WRONG = {
     "ae_residuos": [
         (_residuos_media, "no promedies"),
         (_residuos_4d, "aplana cada ejemplo"),
+        (_residuos_en_su_sitio, "No cambies x"),
     ],
     "gan_generador": [
         (_generador_sin_sigmoid, "activation='sigmoid'"),
