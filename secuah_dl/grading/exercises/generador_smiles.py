@@ -362,12 +362,34 @@ def _judge_sampling(data, seed):
         transition_gap = float(gaps[frequent].max())
         first_gap = 0.5 * float(np.abs(first_freq - first_law).sum())
         length_gap = 0.5 * float(np.abs(length_freq / _COUNT - length_law).sum())
+
+        # which law the draw follows instead: softmax(logits · T), softmax(logits)
+        inverted, ignored = (
+            0.5 * float(np.abs(first_freq - _law(table, other)[0]).sum()) < 0.07
+            for other in (1.0 / temperature, 1.0)
+        )
+        temperature_off = first_gap >= 0.07 and (inverted or ignored)
+        if first_gap >= 0.07 and inverted:
+            draw_hint = (
+                f"Con T = {temperature:g} tus tokens siguen softmax(logits · T): la "
+                "temperatura DIVIDE los logits, softmax(logits / T) (con Gumbel, "
+                "argmax(logits / T + g); no dividas el ruido entre T)."
+            )
+        elif first_gap >= 0.07 and ignored:
+            draw_hint = (
+                f"Con T = {temperature:g} tus tokens siguen softmax(logits): divide los "
+                "logits entre la temperatura antes de sacar el token."
+            )
+        else:
+            draw_hint = (
+                "Saca cada token al azar de softmax(logits / temperatura) (por ejemplo con "
+                "rng.choice(len(p), p=p)); no elijas siempre el más probable."
+            )
         cases.append(
             Case(
                 f"T = {temperature:g}: el primer token sigue softmax(logits / T)",
                 first_gap < 0.07,
-                "Saca cada token al azar de softmax(logits / temperatura) (por ejemplo con "
-                "rng.choice(len(p), p=p)); no elijas siempre el más probable.",
+                draw_hint,
                 weight=1.0,
             )
         )
@@ -378,6 +400,8 @@ def _judge_sampling(data, seed):
                 "En cada paso, pasa a paso() el token que acabas de sacar (no siempre <start>)."
                 if first_gap
                 < 0.07  # else the draw itself is wrong: see the first token
+                else draw_hint
+                if temperature_off
                 else "Cada token sale al azar de softmax(logits / T) de su propia fila, con "
                 "números aleatorios nuevos en cada paso (no una semilla fija dentro del bucle).",
             )
@@ -387,7 +411,10 @@ def _judge_sampling(data, seed):
                 f"T = {temperature:g}: las moléculas terminan al sacar <end>",
                 length_gap < 0.07,
                 "Una molécula termina cuando saca <end> (id 2): no añadas nada más después, y "
-                "no pases de longitud_maxima tokens.",
+                "no pases de longitud_maxima tokens."
+                if first_gap < 0.07  # else the lengths are off because the draw is
+                else "Cuándo sale <end> depende de cómo sacas cada token: corrige primero el "
+                "muestreo con softmax(logits / T).",
             )
         )
     return cases

@@ -396,6 +396,36 @@ def _generador_sin_from_logits(num_tokens, dim_embedding, unidades):
     return model
 
 
+def _gumbel(ruido_entre_t):
+    """Gumbel-max sampling; `ruido_entre_t` divides the noise by T (wrong)."""
+
+    def muestrear_gumbel(paso, num_moleculas, temperatura, longitud_maxima):
+        rng = np.random.default_rng()
+        tokens, estados = np.ones(num_moleculas, dtype=int), None
+        moleculas = [[] for _ in range(num_moleculas)]
+        viva = np.ones(num_moleculas, bool)
+        for _ in range(longitud_maxima):
+            logits, estados = paso(tokens, estados)
+            logits = np.asarray(logits, dtype="float64")
+            g = rng.gumbel(size=logits.shape)
+            z = logits + g / temperatura if ruido_entre_t else logits / temperatura + g
+            tokens = np.argmax(z, axis=1)
+            for i in np.flatnonzero(viva):
+                if tokens[i] == 2:
+                    viva[i] = False
+                else:
+                    moleculas[i].append(int(tokens[i]))
+            if not viva.any():
+                break
+        return moleculas
+
+    return muestrear_gumbel
+
+
+_muestrear_gumbel = _gumbel(ruido_entre_t=False)
+_muestrear_gumbel_ruido_entre_t = _gumbel(ruido_entre_t=True)
+
+
 REFERENCE = {
     "smiles_tokens": tokenizar,
     "smiles_validez": validez,
@@ -494,7 +524,7 @@ ALTERNATIVES = {
     "smiles_tokens": [_tokenizar_finditer],
     "smiles_validez": [_validez_bucle, _validez_float32],
     "smiles_temperatura": [_softmax_keras],
-    "smiles_muestreo": [_muestrear_cumsum, _muestrear_keras],
+    "smiles_muestreo": [_muestrear_cumsum, _muestrear_keras, _muestrear_gumbel],
     "smiles_modelo": [_generador_sequential, _generador_add, _generador_subclase],
 }
 
@@ -519,7 +549,8 @@ WRONG = {
         (_muestrear_voraz, "no elijas siempre el más probable"),
         (_muestrear_semilla_fija, "no una semilla fija dentro del bucle"),
         (_muestrear_sin_estados, "los estados que devolvió"),
-        (_muestrear_multiplica, "softmax(logits / temperatura)"),
+        (_muestrear_multiplica, "la temperatura DIVIDE los logits"),
+        (_muestrear_gumbel_ruido_entre_t, "no dividas el ruido entre T"),
         (_muestrear_sigue_tras_end, "no añadas nada más después"),
         (_muestrear_guarda_end, "ni el <start> inicial (1) ni el <end> (2)"),
     ],
