@@ -157,7 +157,16 @@ def _judge_validity(data, seed):
         got = data[i] if isinstance(data, list) and i < len(data) else None
         expected = metrics.validity(molecules)
         fraction = "Devuelve la FRACCIÓN de cadenas válidas (válidas / total), un float entre 0 y 1."
-        hint = hints[i] if i < len(hints) and not (got or 0) > 1 else fraction
+        if i < len(hints) and not (got or 0) > 1:
+            hint = hints[i]
+        elif got is not None and 0 <= got <= 1:  # a fraction, of the wrong strings
+            hint = (
+                "Alguna cadena está mal contada: es válida solo si "
+                "Chem.MolFromSmiles(cadena), que sanea por defecto (valencias, "
+                "aromaticidad), no devuelve None; la cadena vacía es inválida."
+            )
+        else:
+            hint = fraction
         counted = metrics.validity([m or "C" for m in molecules])  # "" as valid
         if "" in molecules and got is not None and abs(got - counted) < 1e-6:
             hint = hints[2]

@@ -426,6 +426,16 @@ _muestrear_gumbel = _gumbel(ruido_entre_t=False)
 _muestrear_gumbel_ruido_entre_t = _gumbel(ruido_entre_t=True)
 
 
+def _validez_sin_sanear(lista_smiles):
+    # sanitize=False: C with five bonds parses, and "" gives an empty molecule.
+    from rdkit import Chem
+
+    if not lista_smiles:
+        return 0.0
+    buenas = [Chem.MolFromSmiles(s, sanitize=False) is not None for s in lista_smiles]
+    return sum(buenas) / len(lista_smiles)
+
+
 REFERENCE = {
     "smiles_tokens": tokenizar,
     "smiles_validez": validez,
@@ -540,6 +550,7 @@ WRONG = {
         (_validez_cuenta, "FRACCIÓN"),
         (_validez_vacia_valida, "cadena vacía"),
         (_validez_sintaxis, "kekulizar"),
+        (_validez_sin_sanear, "sanea por defecto"),
     ],
     "smiles_temperatura": [
         (_softmax_multiplica, "ENTRE la temperatura"),
