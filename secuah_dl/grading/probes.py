@@ -207,7 +207,9 @@ def _layer_ops(layer):
     ops = [op]
     activation = getattr(layer, "activation", None)
     if activation is not None and kind not in ("LSTM", "GRU", "SimpleRNN"):
-        ops += [a for a in [_activation_op(activation)] if a["name"] != "linear"]
+        after = _activation_op(activation)
+        if after["name"] != "linear":
+            ops.append(after)
     elif kind in ("LSTM", "GRU", "SimpleRNN"):
         op["activation"] = _activation_name(activation)
     return ops

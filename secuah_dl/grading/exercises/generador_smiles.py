@@ -402,17 +402,20 @@ def _judge_sampling(data, seed):
                 weight=1.0,
             )
         )
+        if first_gap < 0.07:
+            transition_hint = "En cada paso, pasa a paso() el token que acabas de sacar (no siempre <start>)."
+        elif temperature_off:  # the draw itself is wrong: see the first token
+            transition_hint = draw_hint
+        else:
+            transition_hint = (
+                "Cada token sale al azar de softmax(logits / T) de su propia fila, con "
+                "números aleatorios nuevos en cada paso (no una semilla fija dentro del bucle)."
+            )
         cases.append(
             Case(
                 f"T = {temperature:g}: cada token depende del anterior",
                 transition_gap < 0.25,
-                "En cada paso, pasa a paso() el token que acabas de sacar (no siempre <start>)."
-                if first_gap
-                < 0.07  # else the draw itself is wrong: see the first token
-                else draw_hint
-                if temperature_off
-                else "Cada token sale al azar de softmax(logits / T) de su propia fila, con "
-                "números aleatorios nuevos en cada paso (no una semilla fija dentro del bucle).",
+                transition_hint,
             )
         )
         cases.append(

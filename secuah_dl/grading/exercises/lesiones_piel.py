@@ -53,7 +53,7 @@ def _judge_umbral(data, seed):
     values = (
         data
         if isinstance(data, list) and len(data) == len(_TARGETS) + 1
-        else [None] * 3
+        else [None] * (len(_TARGETS) + 1)
     )
     run = [
         Case(

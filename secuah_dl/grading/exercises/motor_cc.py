@@ -317,9 +317,8 @@ def _judge_filtros(data, seed):
             "`reshape` no traspone, reordena los números: usa `nucleo[:, 0, :].T`."
         )
 
-    def same(
-        value, expected
-    ):  # (filters, taps) or transposed: the shape case judges that
+    def same(value, expected):
+        """The values, as (filters, taps) or transposed: the shape case judges that."""
         return value is not None and any(
             value.shape == e.shape and np.allclose(value, e, atol=1e-6)
             for e in (expected, expected.T)
