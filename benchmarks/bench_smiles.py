@@ -7,8 +7,8 @@ Four tables:
    judged with RDKit (validity, uniqueness, novelty against the 100k ChEMBL
    molecules it was trained on, IntDiv1), beside an untrained model of the
    same architecture and MOSES CharRNN as published (0.975 / 0.999 / 0.842,
-   Polykovskiy et al. 2020). Targets: validity >= 0.90, uniqueness >= 0.99,
-   novelty >= 0.80 at T = 1.0.
+   Polykovskiy et al. 2020), and any `--also PATH` checkpoint at T = 1.0.
+   Targets: validity >= 0.90, uniqueness >= 0.99, novelty >= 0.80 at T = 1.0.
 2. Fine-tuning on the shipped analgesics (continued `fit` at a lower
    learning rate): validity, novelty and the mean KS distance of the 8
    descriptors to the analgesics, before and after, with the CPU time.
@@ -19,7 +19,8 @@ Four tables:
 ```
 python benchmarks/bench_smiles.py --quick
 python benchmarks/bench_smiles.py                      # 10,000 samples per row
-python benchmarks/bench_smiles.py --weights /work/smiles_run/smiles_lstm_chembl.epoch10.npz
+python benchmarks/bench_smiles.py --weights runs/pretrain_smiles/smiles_lstm_chembl.epoch04.npz
+python benchmarks/bench_smiles.py --also old/smiles_lstm_chembl.npz    # side by side at T = 1
 ```
 """
 
@@ -58,7 +59,16 @@ def _judge(label, samples, reference, seconds):
     }
 
 
-def checkpoint_table(weights, num_samples):
+def _epochs(info):
+    """All epochs of a checkpoint: `epochs` counts its last run, `init` the ones before."""
+    return info.get("total_epochs") or (info.get("epochs") or 0) + sum(
+        run.get("epochs") or 0 for run in info.get("init") or []
+    )
+
+
+def checkpoint_table(weights, num_samples, also=()):
+    import pathlib
+
     import keras
 
     from secuah_dl import datasets, smiles
@@ -68,19 +78,25 @@ def checkpoint_table(weights, num_samples):
     rows = [MOSES]
     keras.utils.set_random_seed(0)
     untrained = smiles.build_model(tokenizer.vocab_size, lstm_units=info["lstm_units"])
-    runs = [("untrained, same architecture, T=1", untrained, 1.0)]
-    # `epochs` counts the last run; `init` lists the runs it continued (--init).
-    epochs = (info.get("epochs") or 0) + sum(
-        run.get("epochs") or 0 for run in info.get("init") or []
-    )
+    form = "Kekulé" if tokenizer.kekule else "aromatic"
+    runs = [("untrained, same architecture, T=1", untrained, tokenizer, 1.0)]
     runs += [
-        (f"pretrained ({epochs or '?'} epochs), T={t:g}", model, t)
+        (f"pretrained ({_epochs(info) or '?'} epochs, {form}), T={t:g}", model,
+         tokenizer, t)
         for t in TEMPERATURES
-    ]
-    for label, generator, temperature in runs:
+    ]  # fmt: skip
+    for path in also:  # other checkpoints, at T = 1 (e.g. an earlier shipped one)
+        other, other_tokenizer, other_info = smiles.load_pretrained(path=path)
+        other_form = "Kekulé" if other_tokenizer.kekule else "aromatic"
+        label = (
+            f"{pathlib.Path(path).name} ({_epochs(other_info) or '?'} epochs, "
+            f"{other_form}), T=1"
+        )
+        runs.append((label, other, other_tokenizer, 1.0))
+    for label, generator, generator_tokenizer, temperature in runs:
         tic = time.perf_counter()
         samples = smiles.sample(
-            generator, tokenizer, num_samples, temperature=temperature, seed=0
+            generator, generator_tokenizer, num_samples, temperature=temperature, seed=0
         )
         rows.append(_judge(label, samples, chembl, time.perf_counter() - tic))
     return _common.Table(
@@ -102,7 +118,8 @@ def checkpoint_table(weights, num_samples):
             "Targets at T = 1.0: validity >= 0.90, uniqueness >= 0.99, novelty >= 0.80.",
             "Novelty against all 100,000 embedded ChEMBL molecules (the checkpoint trained on a "
             "98% split of them); IntDiv1 on a random 1,000 valid samples.",
-            f"Checkpoint metadata: {', '.join(f'{k}={info[k]}' for k in ('epochs', 'validity', 'uniqueness', 'novelty', 'val_loss') if k in info)}.",
+            f"Checkpoint metadata: {', '.join(f'{k}={info[k]}' for k in ('epochs', 'validity', 'uniqueness', 'novelty', 'val_loss') if k in info)}; "
+            f"writes {'Kekulé' if tokenizer.kekule else 'aromatic'} SMILES.",
             "MOSES numbers: a CharRNN converged on 1.6 M ZINC molecules (GPU).",
         ],
     )
@@ -123,12 +140,13 @@ def finetune_table(weights, num_samples, epochs, learning_rate):
         test_fraction=0.0,
         bucketing=False,
     )
-    focused = info["smiles_train"] + info["smiles_val"]
+    focused = info["smiles_train"] + info["smiles_val"]  # as the model reads them
     chembl = set(smiles.read_smiles(datasets.embedded("chembl_100k")))
+    chembl |= set(metrics.canonical_smiles(focused))  # novelty: RDKit canonical
 
     def row(label, seconds):
         samples = smiles.sample(model, tokenizer, num_samples, seed=1)
-        judged = _judge(label, samples, chembl | set(focused), seconds)
+        judged = _judge(label, samples, chembl, seconds)
         ks = [v["ks"] for v in metrics.compare_descriptors(samples, focused).values()]
         judged["ks"] = float(np.nanmean(ks))
         return judged
@@ -256,10 +274,12 @@ def bucketing_table(quick):
 
     from secuah_dl import datasets, smiles
 
-    molecules = smiles.read_smiles(datasets.embedded("chembl_100k"))[
-        : 600 if quick else 4000
-    ]
     tokenizer = smiles.SmilesTokenizer.pretrained()
+    molecules, _ = smiles.clean_corpus(  # written as the shipped vocabulary reads them
+        smiles.read_smiles(datasets.embedded("chembl_100k"))[: 600 if quick else 4000],
+        max_length=150,
+        kekule=tokenizer.kekule,
+    )
     encoded = [tokenizer.encode(s) for s in molecules]
     units = (32, 32) if quick else (256, 256)
     rows = []
@@ -295,10 +315,12 @@ def bucketing_table(quick):
     )
 
 
-def run(quick=False, weights=None, samples=10000, epochs=30, learning_rate=1e-4):
+def run(
+    quick=False, weights=None, samples=10000, epochs=30, learning_rate=1e-4, also=()
+):
     samples = 200 if quick else samples
     return [
-        checkpoint_table(weights, samples),
+        checkpoint_table(weights, samples, also),
         finetune_table(
             weights,
             100 if quick else min(samples, 2000),
@@ -320,6 +342,13 @@ def main(argv=None):
         "--samples", type=int, default=10000, help="molecules per row (default 10,000)"
     )
     parser.add_argument(
+        "--also",
+        metavar="PATH",
+        action="append",
+        default=[],
+        help="another checkpoint .npz sampled at T = 1 beside it (repeatable)",
+    )
+    parser.add_argument(
         "--epochs", type=int, default=30, help="fine-tuning epochs (default 30)"
     )
     parser.add_argument(
@@ -339,6 +368,7 @@ def main(argv=None):
         samples=args.samples,
         epochs=args.epochs,
         learning_rate=args.learning_rate,
+        also=args.also,
     )
     note = _common.load_note(before, _common.load_average())
     for table in tables:

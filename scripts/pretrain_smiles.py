@@ -2,7 +2,8 @@
 
 Reads a SMILES corpus (default: the 100k ChEMBL molecules the package
 embeds), cleans it as the package does (`smiles.clean_corpus`: RDKit
-canonical, at most 100 tokens, unique), trains `smiles.build_model`
+canonical, written in Kekulé form unless `--no-kekule`, at most 120 tokens,
+unique), trains `smiles.build_model`
 (Embedding(64) -> LSTM(384) -> Dropout(0.1) -> LSTM(384) -> Dropout(0.1) ->
 Dense(vocabulary) logits) on next-token prediction with Adam and a cosine
 learning-rate decay, samples 1,000 molecules at T = 1.0 every few epochs,
@@ -12,9 +13,10 @@ in one `.npz` (`smiles.save_checkpoint`, read by `smiles.load_pretrained`):
     python scripts/pretrain_smiles.py --out secuah_dl/_data/smiles_lstm_chembl.npz
 
 An epoch takes 7-10 minutes on 2 free CPU cores; `--init FILE` continues
-from a checkpoint (the shipped file is 6 epochs of a 24-epoch plan, then 5,
-4 and 6 annealed epochs: docs/smiles.md has the commands and the measured runs);
-`--epochs` and `--units` shrink it for a try.
+from a checkpoint, also one with another vocabulary (the shipped file is 6
+epochs of a 24-epoch plan, then 5, 4 and 6 annealed epochs on aromatic
+SMILES, then 8 in Kekulé form: docs/smiles.md has the commands and the
+measured runs); `--epochs` and `--units` shrink it for a try.
 """
 
 import argparse
@@ -55,6 +57,35 @@ def dataset(tokenizer, items, batch_size, seed, shuffle):
     return data.map(split).prefetch(tf.data.AUTOTUNE)
 
 
+def warm_start(model, tokenizer, path):
+    """Puts a checkpoint's weights into `model`; returns its metadata.
+
+    Same vocabulary: all weights. Another one: the LSTMs whole, and the
+    embedding and output rows of the tokens in both vocabularies; an
+    embedding row missing there takes its lower-case (aromatic) token's
+    (`[O+]` from `[o+]`); other new rows keep their random start.
+    """
+    old, old_tokenizer, info = smiles.load_pretrained(path=path)
+    if old_tokenizer.vocabulary == tokenizer.vocabulary:
+        model.set_weights(old.get_weights())
+        return info
+    (embedding, *lstms, kernel, bias), new = old.get_weights(), model.get_weights()
+    if [w.shape for w in lstms] != [w.shape for w in new[1:-2]]:
+        raise ValueError(
+            f"{path} has other LSTMs than this model. Expected "
+            f"{[w.shape for w in new[1:-2]]}. Received: {[w.shape for w in lstms]}"
+        )
+    index = old_tokenizer.index
+    for i, token in enumerate(tokenizer.vocabulary):
+        j = index.get(token, index.get(token.lower()))
+        if j is not None:
+            new[0][i] = embedding[j]
+        if token in index:
+            new[-2][:, i], new[-1][i] = kernel[:, index[token]], bias[index[token]]
+    model.set_weights([new[0], *lstms, new[-2], new[-1]])
+    return info
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -68,15 +99,27 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=24)
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
-    parser.add_argument("--max-tokens", type=int, default=100)
+    parser.add_argument(
+        "--max-tokens", type=int, default=120, help="longest molecule kept (tokens)"
+    )
+    parser.add_argument(
+        "--kekule",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="write the corpus in Kekulé form, C1=CC=CC=C1 (default; --no-kekule: "
+        "RDKit's aromatic SMILES, c1ccccc1)",
+    )
     parser.add_argument("--eval-every", type=int, default=2)
     parser.add_argument("--eval-samples", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--init",
         default=None,
-        help="start from this checkpoint's weights (same corpus, split and "
-        "architecture), e.g. to anneal a run with a fresh, shorter cosine decay",
+        help="start from this checkpoint's weights (same architecture), e.g. to "
+        "anneal a run with a fresh, shorter cosine decay; from another vocabulary "
+        "(an aromatic run continued in Kekulé form) the LSTMs are copied and the "
+        "embedding and output rows of the tokens both have (an embedding row "
+        "missing also takes its aromatic lower-case token's)",
     )
     args = parser.parse_args(argv)
     import numpy as np
@@ -85,12 +128,14 @@ def main(argv=None):
     start = time.time()
     source = args.source or datasets.embedded("chembl_100k")
     raw = smiles.read_smiles(source)
-    corpus, report = smiles.clean_corpus(raw, max_length=args.max_tokens)
+    corpus, report = smiles.clean_corpus(
+        raw, max_length=args.max_tokens, kekule=args.kekule
+    )
     order = np.random.default_rng(args.seed).permutation(len(corpus))
     n_val = len(corpus) // 50
     val = [corpus[i] for i in order[:n_val]]
     train = [corpus[i] for i in order[n_val:]]
-    tokenizer = smiles.SmilesTokenizer.from_corpus(train)
+    tokenizer = smiles.SmilesTokenizer.from_corpus(train, kekule=args.kekule)
     val = [s for s in val if not tokenizer.unknown_tokens(s)]
     print(
         f"corpus: {report}; {len(train)} train / {len(val)} val; vocabulary "
@@ -107,12 +152,7 @@ def main(argv=None):
         dropout=args.dropout,
     )
     if args.init:
-        _, init_tokenizer, init_info = smiles.load_pretrained(model, path=args.init)
-        if init_tokenizer.vocabulary != tokenizer.vocabulary:
-            raise ValueError(
-                f"{args.init} has another vocabulary than this corpus and split. "
-                f"Received: {init_tokenizer.vocab_size} vs {tokenizer.vocab_size} tokens"
-            )
+        init_info = warm_start(model, tokenizer, args.init)
         print(
             f"starting from {args.init} (epoch {init_info.get('epochs')})", flush=True
         )
@@ -128,6 +168,7 @@ def main(argv=None):
     out = pathlib.Path(args.out)
     config = {
         "max_tokens": args.max_tokens,
+        "kekule": args.kekule,
         "corpus": pathlib.Path(source).name,
         "train_molecules": len(train),
         "learning_rate": args.learning_rate,
@@ -144,7 +185,12 @@ def main(argv=None):
                 "history": init_info.get("history"),
             },
         ]
-    training = set(train)
+    previous = 0  # epochs of the runs it continues
+    if args.init:
+        previous = init_info.get("total_epochs") or sum(
+            run.get("epochs") or 0 for run in config["init"]
+        )
+    training = set(metrics.canonical_smiles(train))  # novelty: RDKit canonical
     history = []
 
     class Judge(keras.callbacks.Callback):
@@ -170,6 +216,7 @@ def main(argv=None):
                     out.with_name(f"{out.stem}.epoch{epoch + 1:02d}.npz"),
                     **config,
                     epochs=epoch + 1,
+                    total_epochs=previous + epoch + 1,
                     **record,
                 )
             history.append(record)
@@ -189,6 +236,7 @@ def main(argv=None):
         out,
         **config,
         epochs=args.epochs,
+        total_epochs=previous + args.epochs,
         **history[-1],
         history=history,
     )

@@ -631,7 +631,7 @@ EMBEDDED = {
     ),
     "smiles_lstm_chembl": (
         "smiles_lstm_chembl.npz",
-        "a5d0f591dc9a9745783b9a328c6ed9d01f5c4fba47cd4c290347d81a315d29be",
+        "5ab1a2340bf340dbdd8014a2b19a4f4d99fb48428e9c5ffa9298beaf96c68243",
     ),
 }
 """name -> (file in `secuah_dl/_data/`, sha256). See `_data/ATTRIBUTION.md`."""

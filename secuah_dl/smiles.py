@@ -42,6 +42,7 @@ __all__ = [
     "SmilesTokenizer",
     "read_smiles",
     "clean_corpus",
+    "to_kekule",
     "make_dataset",
     "load_data",
     "build_model",
@@ -60,6 +61,7 @@ _PATTERN = re.compile(
     r"|\$|%[0-9]{2}|[0-9])"
 )
 _SPECIALS = ("<pad>", "<start>", "<end>")
+_AROMATIC = re.compile(r"(b|c|n|o|p|s|se|as|te)|\[\d*(b|c|n|o|p|s|se|as|te)[^a-z].*")
 _PRETRAINED = "smiles_lstm_chembl"  # `datasets.embedded` name of the shipped checkpoint
 _SOURCES = {  # load_data's embedded sources: embedded name -> description
     "chembl_100k": "100.000 moléculas de ChEMBL v31 (datos reales, CC BY-SA 3.0)",
@@ -77,9 +79,15 @@ class SmilesTokenizer:
     two-digit ring closures (`%10`) are one token each. Id 0 is `<pad>`, 1
     `<start>`, 2 `<end>`; the corpus tokens follow.
 
+    A vocabulary learnt from Kekulé SMILES (`kekule=True`: `C1=CC=CC=C1`,
+    no aromatic lower-case atoms, as the shipped generator writes) says so,
+    and `load_data` then writes its corpus that way (`clean_corpus`).
+
     Args:
         tokens: sequence of str. The vocabulary in id order (special tokens
             in front are accepted and skipped).
+        kekule: bool. The vocabulary's molecules are written in Kekulé form.
+            Defaults to `False` (RDKit's aromatic SMILES).
 
     Raises:
         ValueError: if `tokens` is empty or has duplicates.
@@ -92,7 +100,7 @@ class SmilesTokenizer:
 
     pad_id, start_id, end_id = 0, 1, 2
 
-    def __init__(self, tokens):
+    def __init__(self, tokens, *, kekule=False):
         tokens = [t for t in tokens if t not in _SPECIALS]
         if not tokens or len(set(tokens)) != len(tokens):
             raise ValueError(
@@ -100,16 +108,19 @@ class SmilesTokenizer:
             )
         self.vocabulary = [*_SPECIALS, *tokens]
         self.index = {token: i for i, token in enumerate(self.vocabulary)}
+        self.kekule = bool(kekule)
 
     @classmethod
-    def from_corpus(cls, smiles_list):
+    def from_corpus(cls, smiles_list, *, kekule=False):
         """A tokenizer with every token of a corpus, sorted (see `tokenize`)."""
-        return cls(sorted({t for s in smiles_list for t in cls.tokenize(s)}))
+        tokens = sorted({t for s in smiles_list for t in cls.tokenize(s)})
+        return cls(tokens, kekule=kekule)
 
     @classmethod
     def pretrained(cls, path=None):
         """The vocabulary of a checkpoint (default: the shipped one, see `load_pretrained`)."""
-        return cls(_read_checkpoint(path)[0]["tokens"])
+        meta = _read_checkpoint(path)[0]
+        return cls(meta["tokens"], kekule=meta.get("kekule", False))
 
     @staticmethod
     def tokenize(smiles):
@@ -157,8 +168,14 @@ class SmilesTokenizer:
         tokens = self.tokenize(smiles)
         unknown = sorted({t for t in tokens if t not in self.index})
         if unknown:
+            form = (
+                " This vocabulary writes Kekulé SMILES (C1=CC=CC=C1, not c1ccccc1): "
+                "convert the molecule with `smiles.to_kekule` (`load_data` does it)."
+                if self.kekule and any(_AROMATIC.fullmatch(t) for t in unknown)
+                else ""
+            )
             raise ValueError(
-                f"`smiles` has tokens that are not in the vocabulary: {unknown}. "
+                f"`smiles` has tokens that are not in the vocabulary: {unknown}.{form} "
                 f"Received: smiles={smiles!r}"
             )
         return [self.start_id, *(self.index[t] for t in tokens), self.end_id]
@@ -170,7 +187,8 @@ class SmilesTokenizer:
         return "".join(self.vocabulary[i] for i in ids if i > self.end_id)
 
     def __repr__(self):
-        return f"SmilesTokenizer(vocab_size={self.vocab_size})"
+        kekule = ", kekule=True" if self.kekule else ""
+        return f"SmilesTokenizer(vocab_size={self.vocab_size}{kekule})"
 
 
 def _read_text(path):
@@ -281,24 +299,31 @@ class _CorpusReport:
         return text
 
 
-def clean_corpus(smiles_list, *, max_length=100, isomeric=False):
+def clean_corpus(smiles_list, *, max_length=120, isomeric=False, kekule=False):
     """Canonicalises, desalts, filters and deduplicates SMILES with RDKit.
 
     Invalid strings are counted (with examples) and dropped, never raised;
     only the largest fragment of a salt is kept (`CCO.[Na+]` -> `CCO`). The
     shipped ChEMBL corpus has no stereochemistry, so neither has
     the pretrained vocabulary: by default molecules are written without it
-    (isotopes stay) and those that had some are counted.
+    (isotopes stay) and those that had some are counted. With `kekule=True`
+    aromatic rings are written with explicit single and double bonds, as the
+    shipped generator writes them (`to_kekule`); duplicates are still found
+    on RDKit's canonical (aromatic) SMILES.
 
     Args:
         smiles_list: iterable of str.
-        max_length: int. Maximum tokens of a canonical SMILES. Defaults to
-            `100` (as in pretraining).
+        max_length: int. Maximum tokens of a written SMILES. Defaults to
+            `120` (as in pretraining: the longest Kekulé SMILES of the
+            ChEMBL corpus has 119).
         isomeric: bool. Keep stereochemistry (`@`, `/`, `\\`). Defaults to
             `False`.
+        kekule: bool. Write Kekulé SMILES (`C1=CC=CC=C1`, not `c1ccccc1`).
+            Defaults to `False`.
 
     Returns:
-        A tuple `(clean_smiles, report)`: canonical SMILES and counts of
+        A tuple `(clean_smiles, report)`: canonical SMILES (Kekulé form with
+        `kekule=True`) and counts of
         strings read (`report.total`), dropped as `invalid` (the first five
         in `invalid_examples`), `too_long` or `duplicates`, molecules with
         `salts_stripped` or `stereo_removed`, and `kept`; `load_data` adds
@@ -331,15 +356,56 @@ def clean_corpus(smiles_list, *, max_length=100, isomeric=False):
                 Chem.RemoveStereochemistry(mol)
                 canonical = Chem.MolToSmiles(mol)
                 report.stereo_removed += 1
-            if len(_PATTERN.findall(canonical)) > max_length:
+            written = _kekule(canonical) if kekule else canonical
+            if len(_PATTERN.findall(written)) > max_length:
                 report.too_long += 1
             elif canonical in seen:
                 report.duplicates += 1
             else:
                 seen.add(canonical)
-                kept.append(canonical)
+                kept.append(written)
     report.kept = len(kept)
     return kept, report
+
+
+def _kekule(canonical):
+    """The Kekulé SMILES of an RDKit canonical SMILES (the same for any input order)."""
+    from rdkit import Chem
+
+    mol = Chem.MolFromSmiles(canonical)
+    Chem.Kekulize(mol, clearAromaticFlags=True)
+    return Chem.MolToSmiles(mol, kekuleSmiles=True)
+
+
+def to_kekule(smiles):
+    """A SMILES written in Kekulé form: `c1ccccc1O` -> `OC1=CC=CC=C1`.
+
+    Aromatic rings get explicit alternating single and double bonds and
+    upper-case atoms, the way the shipped generator reads and writes
+    molecules (`SmilesTokenizer.kekule`). RDKit canonical atom order;
+    stereochemistry is kept.
+
+    Args:
+        smiles: str. A valid SMILES.
+
+    Returns:
+        str.
+
+    Raises:
+        ValueError: if RDKit finds no molecule in `smiles`.
+    """
+    require("rdkit")
+    from rdkit import Chem, rdBase
+
+    with rdBase.BlockLogs():
+        mol = Chem.MolFromSmiles(smiles) if isinstance(smiles, str) and smiles else None
+    if mol is None or mol.GetNumAtoms() == 0:
+        raise ValueError(
+            f"`smiles` must be a valid SMILES (RDKit finds no molecule in it). "
+            f"Received: smiles={smiles!r}"
+        )
+    with rdBase.BlockLogs():
+        return _kekule(Chem.MolToSmiles(mol))
 
 
 def make_dataset(encoded, *, batch_size=64, shuffle=False, seed=0, bucketing=True):
@@ -422,18 +488,20 @@ def load_data(
     *,
     quick=False,
     tokenizer=None,
-    max_length=100,
+    max_length=120,
     val_fraction=0.1,
     test_fraction=0.1,
     batch_size=64,
     bucketing=True,
     seed=0,
+    kekule=None,
 ):
     """Reads, cleans (`clean_corpus`), tokenises and splits a SMILES corpus.
 
     Molecules with tokens outside `tokenizer` (the pretrained vocabulary when
     fine-tuning) are dropped, counted and named in `info["report"]`: nothing
-    is lost silently.
+    is lost silently. Molecules are written the way `tokenizer` reads them
+    (Kekulé form for the shipped generator's vocabulary).
 
     Args:
         source: None, str, path-like or list of str. `None`: the 100k ChEMBL
@@ -445,19 +513,24 @@ def load_data(
             `False`.
         tokenizer: `SmilesTokenizer` or None. Defaults to `None`: built from
             the cleaned corpus.
-        max_length: int. Maximum tokens per molecule. Defaults to `100`.
+        max_length: int. Maximum tokens per molecule. Defaults to `120` (as in pretraining).
         val_fraction: float in [0, 0.5). Defaults to `0.1`.
         test_fraction: float in [0, 0.5). Defaults to `0.1`.
         batch_size: int. Defaults to `64`.
         bucketing: bool. Batch by length (see `make_dataset`). Defaults to
             `True`.
         seed: int. Subset, split and shuffle seed. Defaults to `0`.
+        kekule: bool or None. Write the molecules in Kekulé form
+            (`clean_corpus`). Defaults to `None`: as `tokenizer.kekule`, or
+            `False` without a tokenizer.
 
     Returns:
         A tuple `(train_ds, val_ds, test_ds, info)`: datasets of `(inputs,
         targets, weights)` batches (`None` for an empty split) and a dict with
-        `smiles_train`, `smiles_val`, `smiles_test`, `tokenizer`, `report`
-        (see `clean_corpus`) and `description`.
+        `smiles_train`, `smiles_val`, `smiles_test` (as the model reads them:
+        pass them through `metrics.canonical_smiles` to compare with RDKit's
+        canonical SMILES), `tokenizer`, `report` (see `clean_corpus`) and
+        `description`.
 
     Raises:
         ValueError: on an unknown `source`, bad fractions, an unreadable file,
@@ -476,7 +549,15 @@ def load_data(
     if quick and len(raw) > 2000:
         raw = [raw[i] for i in sorted(rng.choice(len(raw), 2000, replace=False))]
         description += ", 2000 al azar"
-    clean, report = clean_corpus(raw, max_length=max_length)
+    if kekule is None:
+        kekule = tokenizer is not None and tokenizer.kekule
+    if tokenizer is not None and bool(kekule) != tokenizer.kekule:
+        raise ValueError(
+            f"`kekule` must match the tokenizer, which reads "
+            f"{'Kekulé' if tokenizer.kekule else 'aromatic'} SMILES. Received: "
+            f"kekule={kekule!r}, tokenizer={tokenizer!r}"
+        )
+    clean, report = clean_corpus(raw, max_length=max_length, kekule=kekule)
     if tokenizer is not None:
         unknown = {s: tokenizer.unknown_tokens(s) for s in clean}
         report.unknown = sorted({t for tokens in unknown.values() for t in tokens})
@@ -496,7 +577,7 @@ def load_data(
         clean[n_test : n_test + n_val],
         clean[n_test + n_val :],
     )
-    tokenizer = tokenizer or SmilesTokenizer.from_corpus(clean)
+    tokenizer = tokenizer or SmilesTokenizer.from_corpus(clean, kekule=kekule)
 
     def dataset(items, shuffle):
         if not items:
@@ -517,7 +598,8 @@ def load_data(
         "tokenizer": tokenizer,
         "report": report,
         "description": f"{description}: {report}; {len(train)} entrenamiento / "
-        f"{len(val)} validación / {len(test)} prueba",
+        f"{len(val)} validación / {len(test)} prueba"
+        + ("; escritas en forma de Kekulé" if kekule else ""),
     }
     return dataset(train, True), dataset(val, False), dataset(test, False), info
 
@@ -705,7 +787,8 @@ def load_pretrained(model=None, *, path=None):
 
     Returns:
         A tuple `(model, tokenizer, info)`: the model with the weights, its
-        `SmilesTokenizer`, and the checkpoint's metadata (`epochs`, the
+        `SmilesTokenizer` (`kekule=True` for the shipped generator, which
+        writes Kekulé SMILES), and the checkpoint's metadata (`epochs`, the
         sampled `validity`, `path`...).
 
     Raises:
@@ -714,7 +797,7 @@ def load_pretrained(model=None, *, path=None):
             architecture (the message gives both).
     """
     meta, weights = _read_checkpoint(path)
-    tokenizer = SmilesTokenizer(meta["tokens"])
+    tokenizer = SmilesTokenizer(meta["tokens"], kekule=meta.get("kekule", False))
     if model is None:
         model = build_model(
             tokenizer.vocab_size,
@@ -742,7 +825,7 @@ def save_checkpoint(model, tokenizer, path, **info):
 
     Args:
         model: `keras.Model`. Embedding -> LSTM(s) -> Dense.
-        tokenizer: `SmilesTokenizer`. Its vocabulary.
+        tokenizer: `SmilesTokenizer`. Its vocabulary (and `kekule`).
         path: str or path-like. Target `.npz`.
         **info: JSON-serialisable metadata stored with it (epochs, metrics).
 
@@ -762,6 +845,7 @@ def save_checkpoint(model, tokenizer, path, **info):
         "dropout": rates[0] if rates else 0.0,
         **info,
         "tokens": tokenizer.vocabulary,
+        "kekule": tokenizer.kekule,
     }
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -780,7 +864,7 @@ def sample(
     num_samples=100,
     *,
     temperature=1.0,
-    max_length=100,
+    max_length=150,
     batch_size=500,
     seed=0,
 ):
@@ -796,7 +880,8 @@ def sample(
         tokenizer: `SmilesTokenizer`. Its vocabulary.
         num_samples: int. Defaults to `100`.
         temperature: float > 0. Defaults to `1.0`.
-        max_length: int. Maximum tokens per molecule. Defaults to `100`.
+        max_length: int. Maximum tokens per molecule. Defaults to `150`
+            (the longest Kekulé SMILES of the ChEMBL corpus has 119).
         batch_size: int. Sequences sampled together. Defaults to `500`.
         seed: int. NumPy seed: the same seed gives the same molecules.
             Defaults to `0`.
@@ -966,6 +1051,7 @@ def run(
         val_fraction=0.15, test_fraction=0.0, bucketing=False, seed=seed,
     )  # fmt: skip
     chembl = set(read_smiles(datasets.embedded("chembl_100k")))
+    # the focused set as the model reads it (Kekulé form for the shipped generator)
     focused = sorted(info["smiles_train"] + info["smiles_val"])
     numbers = {}
 
@@ -987,7 +1073,7 @@ def run(
         model, train_ds, val_ds, epochs=epochs, run_dir=out_dir / "run_finetune",
         strategy=strategy, verbose=verbose,
     )  # fmt: skip
-    judge("finetuned", model, chembl | set(focused), seed + 1)
+    judge("finetuned", model, chembl | set(metrics.canonical_smiles(focused)), seed + 1)
     samples = {name: numbers[name].pop("generated") for name in list(numbers)}
     numbers["finetune_corpus"] = dataclasses.asdict(info["report"])
     numbers["descriptors"] = {

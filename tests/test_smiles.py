@@ -2,6 +2,9 @@
 
 import csv
 import gzip
+import importlib.util
+import json
+import pathlib
 
 import keras
 import numpy as np
@@ -142,6 +145,73 @@ def test_clean_corpus_counts_what_it_dropped():
     assert smiles.clean_corpus(["[13CH3]O"])[0] == ["[13CH3]O"]  # isotopes stay
 
 
+def test_kekule_form_is_canonical_and_counted_as_written():
+    phenol = "OC1=CC=CC=C1"
+    assert smiles.to_kekule("c1ccccc1O") == smiles.to_kekule("Oc1ccccc1") == phenol
+    assert smiles.to_kekule("c1cc[nH]c1") == "C1=CNC=C1"  # pyrrole's N-H is implicit
+    # any atom order or Kekulé structure of naphthalene gives one string
+    naphthalene = {"c1ccc2ccccc2c1", "c2ccc1ccccc1c2", "C1=CC2=CC=CC=C2C=C1"}
+    assert {smiles.to_kekule(s) for s in naphthalene} == {"C1=CC=C2C=CC=CC2=C1"}
+    for bad in ("c1cccc1", "", None):
+        with pytest.raises(ValueError, match=f"Received: smiles={bad!r}"):
+            smiles.to_kekule(bad)
+    raw = ["Oc1ccccc1", phenol, "c1ccc2ccccc2c1", "CCO", "c1cccc1"]
+    clean, report = smiles.clean_corpus(raw, kekule=True)
+    assert clean == [phenol, "C1=CC=C2C=CC=CC2=C1", "CCO"]
+    assert (report.duplicates, report.invalid, report.kept) == (1, 1, 3)
+    assert not any(_AROMATIC_ATOMS & set(s) for s in clean)
+    # max_length counts the tokens as written: benzene has 8 aromatic, 11 Kekulé
+    assert smiles.clean_corpus(["c1ccccc1"], max_length=8)[0] == ["c1ccccc1"]
+    assert smiles.clean_corpus(["c1ccccc1"], max_length=8, kekule=True)[1].too_long == 1
+
+
+_AROMATIC_ATOMS = set("cnos")
+
+
+def test_a_kekule_vocabulary_is_kept_and_says_how_to_write_molecules(tmp_path):
+    tokenizer = smiles.SmilesTokenizer.from_corpus(
+        ["OC1=CC=CC=C1", "C1=CNC=C1", "CC[N+](C)=O"], kekule=True
+    )
+    assert tokenizer.kekule and repr(tokenizer).endswith("kekule=True)")
+    with pytest.raises(ValueError, match=r"\['c'\]\. This vocabulary writes Kekulé"):
+        tokenizer.encode("Oc1ccccc1")
+    with pytest.raises(ValueError, match=r"\['\[nH\]', 'c'\]\. .*smiles\.to_kekule"):
+        tokenizer.encode("c1cc[nH]c1")
+    with pytest.raises(ValueError, match=r"\['Br'\]\. Received"):  # not a form issue
+        tokenizer.encode("CCBr")
+    assert tokenizer.decode(tokenizer.encode(smiles.to_kekule("Oc1ccccc1"))) == (
+        "OC1=CC=CC=C1"
+    )
+    # load_data writes the corpus as the tokenizer reads it ...
+    _, _, _, info = smiles.load_data(
+        ["Oc1ccccc1", "c1cc[nH]c1", "CC[N+](C)=O", "OC=CCO"],
+        tokenizer=tokenizer, val_fraction=0.0, test_fraction=0.0,
+    )  # fmt: skip
+    assert sorted(info["smiles_train"]) == sorted(
+        ["OC1=CC=CC=C1", "C1=CNC=C1", "CC[N+](C)=O", "OC=CCO"]
+    )
+    assert "Kekulé" in info["description"] and info["report"].unknown_tokens == 0
+    with pytest.raises(ValueError, match="`kekule` must match the tokenizer"):
+        smiles.load_data(["CCO", "CCN"], tokenizer=tokenizer, kekule=False)
+    # ... and without one, only when asked
+    _, _, _, info = smiles.load_data(["Oc1ccccc1", "CCO"], val_fraction=0.0,
+                                     test_fraction=0.0)  # fmt: skip
+    assert "Oc1ccccc1" in info["smiles_train"] and not info["tokenizer"].kekule
+    # the flag travels with a checkpoint; an older file without it is aromatic
+    keras.utils.set_random_seed(0)
+    model = smiles.build_model(tokenizer.vocab_size, embedding_dim=4, lstm_units=(8,))
+    path = smiles.save_checkpoint(model, tokenizer, tmp_path / "k.npz")
+    assert smiles.load_pretrained(path=path)[1].kekule
+    assert smiles.SmilesTokenizer.pretrained(path).kekule
+    with np.load(path) as data:
+        arrays = dict(data)
+    meta = json.loads(bytes(arrays["meta"]).decode())
+    del meta["kekule"]
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype="uint8")
+    np.savez(tmp_path / "old.npz", **arrays)
+    assert not smiles.load_pretrained(path=tmp_path / "old.npz")[1].kekule
+
+
 def test_load_data_real_defaults_and_unknown_tokens(tokenizer):
     train_ds, val_ds, test_ds, info = smiles.load_data(quick=True, batch_size=32)
     assert "ChEMBL" in info["description"] and "datos reales" in info["description"]
@@ -166,7 +236,10 @@ def test_load_data_real_defaults_and_unknown_tokens(tokenizer):
         1,
     )
     assert report.stereo_removed == 5 and report.salts_stripped == 2
-    assert report.unknown_tokens == 0
+    assert report.unknown_tokens == 0 and tokenizer.kekule  # the shipped vocabulary
+    written = info["smiles_train"] + info["smiles_val"]
+    assert "CC(=O)NC1=CC=C(O)C=C1" in written  # paracetamol, as the generator writes
+    assert not any(_AROMATIC_ATOMS & set(s) for s in written)
     _, _, _, info = smiles.load_data(
         ["CCO", "CCN", "CC[Se]C", "OCCO", "CCCO"],
         tokenizer=tokenizer,
@@ -201,7 +274,8 @@ def test_bucketing_pads_less_than_one_shape():
 
 
 def test_model_shapes_step_model_and_errors(tiny_model, tokenizer, tmp_path):
-    ids = np.array([tokenizer.encode("CC(=O)Nc1ccc(O)cc1")], dtype="int32")
+    paracetamol = smiles.to_kekule("CC(=O)Nc1ccc(O)cc1")
+    ids = np.array([tokenizer.encode(paracetamol)], dtype="int32")
     run_model_test(
         smiles.build_model(tokenizer.vocab_size, embedding_dim=4, lstm_units=(8,)),
         np.repeat(ids[:, :-1], 2, 0),
@@ -326,3 +400,53 @@ def test_molecule_figures():
     grid = plots.molecule_grid(["CCO", "bad", "c1ccccc1"], title="dos moléculas")
     assert isinstance(grid, Figure) and grid.get_suptitle() == "dos moléculas"
     assert isinstance(plots.molecule_grid(["bad"]), Figure)
+
+
+# -- the pretraining script ------------------------------------------------------
+
+
+def test_pretraining_script_continues_an_aromatic_run_in_kekule_form(tmp_path):
+    spec = importlib.util.spec_from_file_location(
+        "pretrain_smiles",
+        pathlib.Path(__file__).parents[1] / "scripts" / "pretrain_smiles.py",
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    corpus = tmp_path / "corpus.smi"
+    chembl = smiles.read_smiles(datasets.embedded("chembl_100k"))
+    molecules = [s for s in chembl[:400] if "[o+]" not in s]
+    molecules.append("CCc1cc[o+]cc1")  # its Kekulé [O+] is new there: from [o+]
+    corpus.write_text("\n".join(molecules))
+    tiny = ["--source", str(corpus), "--units", "8", "--embedding-dim", "4",
+            "--epochs", "1", "--batch-size", "64", "--eval-samples", "4"]  # fmt: skip
+    aromatic, kekule = tmp_path / "a" / "g.npz", tmp_path / "k" / "g.npz"
+    assert script.main([*tiny, "--no-kekule", "--out", str(aromatic)]) == 0
+    assert script.main([*tiny, "--init", str(aromatic), "--out", str(kekule)]) == 0
+    old, old_tokenizer, _ = smiles.load_pretrained(path=aromatic)
+    _, new_tokenizer, info = smiles.load_pretrained(path=kekule)
+    assert not old_tokenizer.kekule and new_tokenizer.kekule and info["kekule"]
+    assert "c" in old_tokenizer.index and "c" not in new_tokenizer.index
+    assert info["init"][0]["file"] == "g.npz" and len(info["history"]) == 1
+    assert info["total_epochs"] == 2  # the aromatic epoch, then the Kekulé one
+    assert 0 <= info["validity"] <= 1
+    # the warm start: LSTMs whole, shared tokens' rows, [O+] from [o+]
+    model = smiles.build_model(
+        new_tokenizer.vocab_size, embedding_dim=4, lstm_units=(8, 8)
+    )
+    script.warm_start(model, new_tokenizer, aromatic)
+    (emb, *lstm, kernel, bias), (e0, *l0, k0, b0) = (
+        model.get_weights(),
+        old.get_weights(),
+    )
+    for a, b in zip(lstm, l0):
+        np.testing.assert_array_equal(a, b)
+    for token, source in (("C", "C"), ("(", "("), ("[O+]", "[o+]")):
+        i, j = new_tokenizer.index[token], old_tokenizer.index[source]
+        np.testing.assert_array_equal(emb[i], e0[j])
+    i, j = new_tokenizer.index["="], old_tokenizer.index["="]
+    np.testing.assert_array_equal(kernel[:, i], k0[:, j])
+    assert bias[i] == b0[j]
+    wrong = smiles.build_model(new_tokenizer.vocab_size, embedding_dim=4,
+                               lstm_units=(16, 16))  # fmt: skip
+    with pytest.raises(ValueError, match="other LSTMs than this model"):
+        script.warm_start(wrong, new_tokenizer, aromatic)
