@@ -513,7 +513,8 @@ def load_data(
             `False`.
         tokenizer: `SmilesTokenizer` or None. Defaults to `None`: built from
             the cleaned corpus.
-        max_length: int. Maximum tokens per molecule. Defaults to `120` (as in pretraining).
+        max_length: int. Maximum tokens per molecule. Defaults to `120` (as
+            in pretraining).
         val_fraction: float in [0, 0.5). Defaults to `0.1`.
         test_fraction: float in [0, 0.5). Defaults to `0.1`.
         batch_size: int. Defaults to `64`.
