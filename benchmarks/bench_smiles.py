@@ -25,6 +25,7 @@ python benchmarks/bench_smiles.py --also old/smiles_lstm_chembl.npz    # side by
 """
 
 import argparse
+import pathlib
 import sys
 import time
 
@@ -59,16 +60,12 @@ def _judge(label, samples, reference, seconds):
     }
 
 
-def _epochs(info):
-    """All epochs of a checkpoint: `epochs` counts its last run, `init` the ones before."""
-    return info.get("total_epochs") or (info.get("epochs") or 0) + sum(
-        run.get("epochs") or 0 for run in info.get("init") or []
-    )
+def _form(tokenizer):
+    """How a checkpoint's vocabulary writes rings."""
+    return "Kekulé" if tokenizer.kekule else "aromatic"
 
 
 def checkpoint_table(weights, num_samples, also=()):
-    import pathlib
-
     import keras
 
     from secuah_dl import datasets, smiles
@@ -78,19 +75,17 @@ def checkpoint_table(weights, num_samples, also=()):
     rows = [MOSES]
     keras.utils.set_random_seed(0)
     untrained = smiles.build_model(tokenizer.vocab_size, lstm_units=info["lstm_units"])
-    form = "Kekulé" if tokenizer.kekule else "aromatic"
     runs = [("untrained, same architecture, T=1", untrained, tokenizer, 1.0)]
     runs += [
-        (f"pretrained ({_epochs(info) or '?'} epochs, {form}), T={t:g}", model,
-         tokenizer, t)
+        (f"pretrained ({info.get('total_epochs') or '?'} epochs, {_form(tokenizer)}), "
+         f"T={t:g}", model, tokenizer, t)
         for t in TEMPERATURES
     ]  # fmt: skip
     for path in also:  # other checkpoints, at T = 1 (e.g. an earlier shipped one)
         other, other_tokenizer, other_info = smiles.load_pretrained(path=path)
-        other_form = "Kekulé" if other_tokenizer.kekule else "aromatic"
         label = (
-            f"{pathlib.Path(path).name} ({_epochs(other_info) or '?'} epochs, "
-            f"{other_form}), T=1"
+            f"{pathlib.Path(path).name} ({other_info.get('total_epochs') or '?'} "
+            f"epochs, {_form(other_tokenizer)}), T=1"
         )
         runs.append((label, other, other_tokenizer, 1.0))
     for label, generator, generator_tokenizer, temperature in runs:
@@ -119,7 +114,7 @@ def checkpoint_table(weights, num_samples, also=()):
             "Novelty against all 100,000 embedded ChEMBL molecules (the checkpoint trained on a "
             "98% split of them); IntDiv1 on a random 1,000 valid samples.",
             f"Checkpoint metadata: {', '.join(f'{k}={info[k]}' for k in ('epochs', 'validity', 'uniqueness', 'novelty', 'val_loss') if k in info)}; "
-            f"writes {'Kekulé' if tokenizer.kekule else 'aromatic'} SMILES.",
+            f"writes {_form(tokenizer)} SMILES.",
             "MOSES numbers: a CharRNN converged on 1.6 M ZINC molecules (GPU).",
         ],
     )

@@ -185,11 +185,8 @@ def main(argv=None):
                 "history": init_info.get("history"),
             },
         ]
-    previous = 0  # epochs of the runs it continues
-    if args.init:
-        previous = init_info.get("total_epochs") or sum(
-            run.get("epochs") or 0 for run in config["init"]
-        )
+    # epochs of the runs it continues
+    previous = (init_info.get("total_epochs") or 0) if args.init else 0
     training = set(metrics.canonical_smiles(train))  # novelty: RDKit canonical
     history = []
 

@@ -399,13 +399,12 @@ def to_kekule(smiles):
 
     with rdBase.BlockLogs():
         mol = Chem.MolFromSmiles(smiles) if isinstance(smiles, str) and smiles else None
-    if mol is None or mol.GetNumAtoms() == 0:
-        raise ValueError(
-            f"`smiles` must be a valid SMILES (RDKit finds no molecule in it). "
-            f"Received: smiles={smiles!r}"
-        )
-    with rdBase.BlockLogs():
-        return _kekule(Chem.MolToSmiles(mol))
+        if mol is not None and mol.GetNumAtoms():
+            return _kekule(Chem.MolToSmiles(mol))
+    raise ValueError(
+        f"`smiles` must be a valid SMILES (RDKit finds no molecule in it). "
+        f"Received: smiles={smiles!r}"
+    )
 
 
 def make_dataset(encoded, *, batch_size=64, shuffle=False, seed=0, bucketing=True):
@@ -767,6 +766,12 @@ def _read_checkpoint(path=None):
             f"{error}). Expected an .npz from `smiles.save_checkpoint`: `meta` (JSON "
             "with `tokens`, `embedding_dim`, `lstm_units`) and weights `w0, w1, ...`."
         ) from None
+    if "total_epochs" not in meta and meta.get("epochs") is not None:
+        # files from before `total_epochs`: `epochs` counts the last run, `init`
+        # lists the runs it continued (scripts/pretrain_smiles.py --init)
+        meta["total_epochs"] = meta["epochs"] + sum(
+            run.get("epochs") or 0 for run in meta.get("init") or []
+        )
     return {**meta, "path": str(path)}, weights
 
 
@@ -789,8 +794,9 @@ def load_pretrained(model=None, *, path=None):
     Returns:
         A tuple `(model, tokenizer, info)`: the model with the weights, its
         `SmilesTokenizer` (`kekule=True` for the shipped generator, which
-        writes Kekulé SMILES), and the checkpoint's metadata (`epochs`, the
-        sampled `validity`, `path`...).
+        writes Kekulé SMILES), and the checkpoint's metadata (`epochs` of its
+        last run, `total_epochs` with the runs it continued, the sampled
+        `validity`, `path`...).
 
     Raises:
         FileNotFoundError: if `path` does not exist.

@@ -314,6 +314,7 @@ def test_checkpoint_round_trip_into_a_model_written_by_hand(
     )
     model, tokenizer_2, info = smiles.load_pretrained(student, path=path)
     assert model is student and info["epochs"] == 3 and info["lstm_units"] == [16, 16]
+    assert info["total_epochs"] == 3  # derived: no runs continued
     assert tokenizer_2.vocabulary == tokenizer.vocabulary
     for a, b in zip(tiny_model.get_weights(), student.get_weights()):
         np.testing.assert_allclose(a, b, atol=2e-3)  # stored as float16
